@@ -1,4 +1,16 @@
-import type { GradeReport } from './report/types.ts';
+import { readFile } from 'node:fs/promises';
+import { LabctlError } from '../cli/errors.ts';
+import { loadScenario } from '../scenarios/load.ts';
+import type { Scenario } from '../scenarios/schema.ts';
+import { defaultFacts } from '../scenarios/variants.ts';
+import { observe } from './facts/observe.ts';
+import { LabManifestSchema, type Facts, type LabManifest } from './manifest.ts';
+import { parseCaptureFile } from './parsers/index.ts';
+import type { Capture } from './parsers/types.ts';
+import type { CaptureListing, CheckResult, GradeReport } from './report/types.ts';
+import { runRule } from './rules/catalog.ts';
+import { loadSubmission, type Submission } from './submission/load.ts';
+import { formatPath, formatProblem, type SourceProblem } from './yaml-source.ts';
 
 export interface GradeOptions {
   /** scenario id; else the manifest's, else answers.yaml `scenario:` */
@@ -9,9 +21,168 @@ export interface GradeOptions {
   evidenceOnly?: boolean;
 }
 
-/** Grades a submission folder or .tar.gz. Never throws for bad learner input: that is `gradable: false`. */
+/** answers.yaml keys that are metadata, not answers. */
+const META_KEYS = new Set(['scenario', 'learner']);
+
+/**
+ * Grades a submission folder or .tar.gz: parse captures -> observe facts -> run the scenario's rules -> report.
+ * Bad learner input never throws: it makes the report `gradable: false` with notes naming file and line.
+ * Throws (exit 2) only when there is nothing to grade against: no such path, no scenario, a bad --manifest.
+ */
 export async function gradeSubmission(path: string, options: GradeOptions = {}): Promise<GradeReport> {
-  void path;
-  void options;
-  throw new Error('gradeSubmission: not implemented yet');
+  const explicitManifest = options.manifestPath ? await readManifestFile(options.manifestPath) : undefined;
+  const sub = await loadSubmission(path);
+  try {
+    return await gradeLoaded(sub, options, explicitManifest);
+  } finally {
+    await sub.cleanup();
+  }
+}
+
+async function readManifestFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new LabctlError(`cannot read manifest ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the lab-manifest.json written by `labctl lab inject`');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new LabctlError(`${file}: not valid JSON: ${(err as Error).message}`, 'pass the lab-manifest.json written by `labctl lab inject`');
+  }
+}
+
+function validateManifest(data: unknown, file: string, problems: SourceProblem[]): LabManifest | undefined {
+  const parsed = LabManifestSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) problems.push({ file, field: formatPath(issue.path) || undefined, message: issue.message });
+  return undefined;
+}
+
+async function parseAll(sub: Submission, problems: SourceProblem[]): Promise<{ listing: CaptureListing[]; captures: Capture[] }> {
+  const files = [...sub.captureFiles].sort((a, b) => a.rel.localeCompare(b.rel));
+  const listing: CaptureListing[] = [];
+  const captures: Capture[] = [];
+  for (const f of files) {
+    try {
+      const capture = await parseCaptureFile(f.abs);
+      listing.push({ file: f.rel, tool: capture.tool, flavor: capture.flavor });
+      if (capture.tool !== 'unknown') captures.push(capture);
+    } catch (err) {
+      listing.push({ file: f.rel, tool: 'unknown', flavor: 'unknown' });
+      problems.push({ file: f.rel, line: (err as { line?: number }).line, message: `unreadable capture: ${(err as Error).message.replace(/^[^:]+: /, '')}` });
+    }
+  }
+  return { listing, captures };
+}
+
+function checkAnswers(sub: Submission, scenario: Scenario, problems: SourceProblem[]): Record<string, unknown> {
+  if (!sub.answers) {
+    problems.push({ file: 'answers.yaml', message: `missing: write your answers (${Object.keys(scenario.answers).join(', ')}) in answers.yaml at the top of the submission` });
+    return {};
+  }
+  const { data, path } = sub.answers;
+  const file = sub.answers.rel ?? path;
+  for (const [key, value] of Object.entries(data)) {
+    if (META_KEYS.has(key)) continue;
+    if (!(key in scenario.answers)) {
+      problems.push({ file, line: sub.answers.lineOf(key), field: key, message: `unknown answer key; expected: ${Object.keys(scenario.answers).join(', ')}` });
+    } else if (value !== null && typeof value === 'object' && !(Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object'))) {
+      problems.push({ file, line: sub.answers.lineOf(key), field: key, message: 'must be text, a number, yes/no, or a list of those' });
+    }
+  }
+  return data;
+}
+
+function ungradable(scenario: string, learner: string | undefined, captures: CaptureListing[], problems: SourceProblem[], notes: string[]): GradeReport {
+  return {
+    scenario,
+    ...(learner ? { learner } : {}),
+    score: 0,
+    maxScore: 0,
+    passed: false,
+    gradable: false,
+    checks: [],
+    captures,
+    notes: [...problems.map(formatProblem), ...notes],
+  };
+}
+
+async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManifest: unknown): Promise<GradeReport> {
+  const problems: SourceProblem[] = sub.problems.map((p) => ({ ...p }));
+  const notes: string[] = [];
+  const manifestFile = options.manifestPath ?? sub.manifest?.path ?? 'lab-manifest.json';
+  const rawManifest = explicitManifest ?? sub.manifest?.data;
+  const manifest = rawManifest === undefined ? undefined : validateManifest(rawManifest, manifestFile, problems);
+
+  const answersScenario = typeof sub.answers?.data.scenario === 'string' ? sub.answers.data.scenario : undefined;
+  const id = options.scenario ?? manifest?.scenario ?? answersScenario;
+  if (!id) {
+    throw new LabctlError(
+      `${sub.source}: cannot tell which scenario to grade`,
+      'pass --scenario ID, or --manifest lab-manifest.json, or put `scenario: ID` in answers.yaml',
+    );
+  }
+  const scenario = loadScenario(id);
+  if (manifest && manifest.scenario !== scenario.id) {
+    problems.push({ file: manifestFile, field: 'scenario', message: `is "${manifest.scenario}" but grading "${scenario.id}"` });
+  }
+
+  let facts: Facts = defaultFacts(scenario.id as Parameters<typeof defaultFacts>[0]);
+  if (manifest) {
+    facts = { ...facts, ...manifest.facts };
+    for (const key of Object.keys(scenario.facts)) {
+      if (!(key in manifest.facts)) problems.push({ file: manifestFile, field: `facts.${key}`, message: 'missing' });
+    }
+  } else if (rawManifest === undefined) {
+    notes.push('no lab manifest: graded against the scenario\'s default variant');
+  }
+  const learner = manifest?.learner ?? (typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined);
+
+  const { listing, captures } = await parseAll(sub, problems);
+  const answers = options.evidenceOnly ? {} : checkAnswers(sub, scenario, problems);
+  const obs = observe(captures);
+  if (captures.length === 0) {
+    problems.push({ file: sub.source, message: `no recognisable capture among ${listing.length} file(s): save the tool output (e.g. \`execsnoop -t > execsnoop.txt\`) into the submission` });
+  } else {
+    for (const group of scenario.requiredCaptures) {
+      if (!group.some((tool) => (obs.captures[tool] ?? 0) > 0)) {
+        problems.push({ file: sub.source, message: `no ${group.join(' or ')} capture found (the files seen: ${listing.map((l) => `${l.file} = ${l.tool}`).join(', ') || 'none'})` });
+      }
+    }
+  }
+  if (problems.length) return ungradable(scenario.id, learner, listing, problems, notes);
+
+  const checks: CheckResult[] = [];
+  let requiredFailed = false;
+  for (const check of scenario.checks) {
+    if (options.evidenceOnly && check.kind === 'answer') continue;
+    const outcome = runRule(check, { obs, facts, answers });
+    const points = Math.round(outcome.fraction * check.points * 10) / 10;
+    if (check.required && outcome.status !== 'pass') requiredFailed = true;
+    checks.push({
+      id: check.id,
+      kind: check.kind,
+      points,
+      maxPoints: check.points,
+      status: outcome.status,
+      message: `${check.title}: ${outcome.message}`,
+      ...(outcome.status === 'pass' ? {} : { hint: check.hint }),
+    });
+  }
+  const score = Math.round(checks.reduce((s, c) => s + c.points, 0) * 10) / 10;
+  const maxScore = checks.reduce((s, c) => s + c.maxPoints, 0);
+  const passed = !requiredFailed && score >= (scenario.passPercent / 100) * maxScore;
+  return {
+    scenario: scenario.id,
+    ...(learner ? { learner } : {}),
+    score,
+    maxScore,
+    passed,
+    gradable: true,
+    checks,
+    captures: listing,
+    ...(notes.length ? { notes } : {}),
+  };
 }

@@ -1,0 +1,147 @@
+/**
+ * Small, allocation-light helpers shared by every parser: whitespace tokenizing that keeps column
+ * offsets (so a "rest of line" column such as ARGS or FILENAME keeps its inner spaces), strict number
+ * reading, and bounded counters (a 1 GB capture with a million distinct paths must not grow memory
+ * without limit).
+ */
+
+/** Tokens of a line split on runs of spaces/tabs, with the offset where each token starts. */
+export interface Fields {
+  tokens: string[];
+  starts: number[];
+}
+
+/**
+ * Splits on spaces and tabs. Faster than `line.trim().split(/\s+/)` on the hot path and keeps offsets.
+ * Stops after `max` tokens: callers that only need the leading columns plus a rest-of-line column
+ * (ARGS, PATH) should not pay for tokenizing the rest.
+ */
+export function splitFields(line: string, max = Number.MAX_SAFE_INTEGER): Fields {
+  const tokens: string[] = [];
+  const starts: number[] = [];
+  const n = line.length;
+  let i = 0;
+  while (i < n && tokens.length < max) {
+    let c = line.charCodeAt(i);
+    while (c === 32 || c === 9) {
+      i++;
+      if (i >= n) return { tokens, starts };
+      c = line.charCodeAt(i);
+    }
+    const start = i;
+    while (i < n && c !== 32 && c !== 9) {
+      i++;
+      c = line.charCodeAt(i);
+    }
+    tokens.push(line.slice(start, i));
+    starts.push(start);
+  }
+  return { tokens, starts };
+}
+
+/** The text from token `index` to the end of the line, trailing whitespace removed ('' when absent). */
+export function restOfLine(line: string, f: Fields, index: number): string {
+  if (index >= f.tokens.length) return '';
+  return line.slice(f.starts[index]).trimEnd();
+}
+
+/** True for an optional minus sign followed by decimal digits only. */
+export function isInt(s: string | undefined): boolean {
+  if (s === undefined) return false;
+  const n = s.length;
+  if (n === 0) return false;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || n - i > 15) return false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Integer value of `s`, or NaN when `s` is not a plain integer. */
+export function toInt(s: string | undefined): number {
+  return isInt(s) ? Number(s) : NaN;
+}
+
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/;
+
+/** Decimal value of `s` (e.g. `16.05`, `3415860.022`), or NaN. */
+export function toNum(s: string | undefined): number {
+  if (s === undefined || !DECIMAL.test(s)) return NaN;
+  return Number(s);
+}
+
+/** `HH:MM:SS` or `HH:MM:SS.ffffff` -> seconds since midnight, or NaN. */
+export function clockSeconds(s: string | undefined): number {
+  if (s === undefined || s.length < 8 || s.charCodeAt(2) !== 58 || s.charCodeAt(5) !== 58) return NaN;
+  const h = toInt(s.slice(0, 2));
+  const m = toInt(s.slice(3, 5));
+  const sec = s.length === 8 ? toInt(s.slice(6)) : toNum(s.slice(6));
+  if (!(h < 24 && m < 60 && sec < 61)) return NaN;
+  return h * 3600 + m * 60 + sec;
+}
+
+/** A clock-only line such as `06:20:16` (interval mode) or `[09:39:04]` (syscount). */
+export function isClockLine(line: string): boolean {
+  const t = line.trim();
+  const inner = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
+  return inner.length === 8 && !Number.isNaN(clockSeconds(inner));
+}
+
+/** Keys past this many distinct ones are summed under OTHER_KEY so memory stays flat on huge captures. */
+export const MAX_DISTINCT_KEYS = 5000;
+export const OTHER_KEY = '(other)';
+
+/** A string -> count map that stops growing after `limit` distinct keys. */
+export class BoundedCounts {
+  private readonly map = new Map<string, number>();
+  constructor(private readonly limit = MAX_DISTINCT_KEYS) {}
+
+  add(key: string, n = 1): void {
+    const cur = this.map.get(key);
+    if (cur !== undefined) this.map.set(key, cur + n);
+    else if (this.map.size < this.limit) this.map.set(key, n);
+    else this.map.set(OTHER_KEY, (this.map.get(OTHER_KEY) ?? 0) + n);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  entries(): [string, number][] {
+    return [...this.map.entries()];
+  }
+
+  /** Plain object, keys ordered by count descending then name, so output is deterministic. */
+  toObject(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of sortedEntries(this.map)) out[k] = v;
+    return out;
+  }
+
+  /** The key with the highest count (ties: alphabetical), or undefined when empty. */
+  top(): string | undefined {
+    return sortedEntries(this.map)[0]?.[0];
+  }
+}
+
+function sortedEntries(map: Map<string, number>): [string, number][] {
+  return [...map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** Rounds to 3 decimals: durations/rates in summaries should not carry float noise. */
+export function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/** `line` ends with `word` once trailing spaces/tabs/CR are ignored (cheap header pre-check, no allocation). */
+export function endsWithWord(line: string, word: string): boolean {
+  let e = line.length;
+  while (e > 0) {
+    const c = line.charCodeAt(e - 1);
+    if (c !== 32 && c !== 9 && c !== 13) break;
+    e--;
+  }
+  return e >= word.length && line.startsWith(word, e - word.length);
+}

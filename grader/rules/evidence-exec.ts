@@ -1,0 +1,54 @@
+import { countFor, pct, sameComm } from './match.ts';
+import { fail, partial, pass, type RuleContext, type RuleOutcome } from './types.ts';
+
+const NO_EXECSNOOP = 'no execsnoop capture to check';
+
+/** The comm is among the most frequent execs and has at least `minShare` of them. */
+export function execDominant(ctx: RuleContext, p: { comm: string; minShare: number }): RuleOutcome {
+  const exec = ctx.obs.exec;
+  if (!exec) return fail(NO_EXECSNOOP);
+  if (exec.events === 0) return fail('the execsnoop capture has no exec events');
+  const n = countFor(exec.byComm, p.comm);
+  const share = n / exec.events;
+  const ranked = Object.entries(exec.byComm).sort((a, b) => b[1] - a[1]);
+  const rank = ranked.findIndex(([c]) => sameComm(c, p.comm)) + 1;
+  if (n === 0) return fail(`the capture shows ${exec.events} execs, none of them by the process behind the load`);
+  const text = `${p.comm} accounts for ${n} of ${exec.events} execs (${pct(share)}, rank ${rank})`;
+  if (share >= p.minShare && rank <= 3) return pass(text);
+  return fail(`${text}: not enough to explain the load`);
+}
+
+/** The comm is exec'd at least `minRatePerSec` times per second (needs timestamps: `execsnoop -t`). */
+export function execRate(ctx: RuleContext, p: { comm: string; minRatePerSec: number }): RuleOutcome {
+  const exec = ctx.obs.exec;
+  if (!exec) return fail(NO_EXECSNOOP);
+  const n = countFor(exec.byComm, p.comm);
+  if (n === 0) return fail(`no execs of the process behind the load in the capture`);
+  if (exec.timedSec <= 0) {
+    return partial(0.5, `${n} execs of ${p.comm}, but the capture has no timestamps, so the rate cannot be measured`);
+  }
+  let rate = 0;
+  for (const [comm, r] of Object.entries(exec.ratePerSecByComm)) if (sameComm(comm, p.comm)) rate += r;
+  const text = `${p.comm} runs ${rate.toFixed(1)} times per second over ${exec.timedSec.toFixed(1)} s of capture`;
+  return rate >= p.minRatePerSec ? pass(text) : fail(`${text}, below the ${p.minRatePerSec}/s the incident produces`);
+}
+
+/** One parent (PPID) spawns at least `minShare` of the comm's execs: the loop that drives the load. */
+export function execSingleParent(ctx: RuleContext, p: { comm: string; minShare: number }): RuleOutcome {
+  const exec = ctx.obs.exec;
+  if (!exec) return fail(NO_EXECSNOOP);
+  const parents: Record<string, number> = {};
+  for (const [comm, byPpid] of Object.entries(exec.parentsByComm)) {
+    if (!sameComm(comm, p.comm)) continue;
+    for (const [ppid, count] of Object.entries(byPpid)) parents[ppid] = (parents[ppid] ?? 0) + count;
+  }
+  const total = Object.values(parents).reduce((s, v) => s + v, 0);
+  if (total === 0) {
+    return countFor(exec.byComm, p.comm) > 0
+      ? partial(0.5, 'the capture has no PPID column, so the parent cannot be seen')
+      : fail('no execs of the process behind the load in the capture');
+  }
+  const [ppid, count] = Object.entries(parents).sort((a, b) => b[1] - a[1])[0];
+  const text = `PPID ${ppid} started ${count} of ${total} ${p.comm} processes (${pct(count / total)})`;
+  return count / total >= p.minShare ? pass(text) : fail(`${text}: no single parent stands out`);
+}

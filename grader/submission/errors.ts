@@ -1,0 +1,31 @@
+/**
+ * Thrown by `loadSubmission` only when the path cannot be a submission at all (missing, or neither a
+ * folder nor a gzip tarball). Everything wrong *inside* a submission is a `SubmissionProblem` instead.
+ * Shaped like the CLI's user-facing errors (`hint`, `exitCode` 2 = ungradable).
+ */
+export class SubmissionError extends Error {
+  override name = 'SubmissionError';
+  constructor(
+    message: string,
+    readonly hint: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Why an archive was refused. `entry` names the offending archive member when there is one.
+ * `loadSubmission` turns it into an `archive-rejected` problem; `extractTarGz` callers see it thrown.
+ */
+export class ArchiveError extends Error {
+  override name = 'ArchiveError';
+  readonly exitCode = 2;
+  constructor(
+    message: string,
+    readonly hint: string,
+    readonly entry?: string,
+  ) {
+    super(message);
+  }
+}

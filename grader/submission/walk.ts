@@ -1,0 +1,151 @@
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CaptureFile, SkippedFile, SubmissionProblem } from './types.ts';
+
+export const ANSWERS_NAMES = ['answers.yaml', 'answers.yml'] as const;
+export const MANIFEST_NAME = 'lab-manifest.json';
+
+/** How much of a file is sniffed to decide whether it is text. */
+const SNIFF_BYTES = 8192;
+
+export interface WalkOptions {
+  /** stop listing (with a `too-many-files` problem) after this many regular files */
+  maxFiles: number;
+}
+
+export interface WalkResult {
+  captureFiles: CaptureFile[];
+  skipped: SkippedFile[];
+  problems: SubmissionProblem[];
+}
+
+/**
+ * Whether a file's first bytes look like text a tool printed. NUL bytes mean binary (images,
+ * executables, compressed data, UTF-16); so does a high share of control characters other than the
+ * ones terminals and tools use (tab, newlines, form feed, backspace, escape for colour codes).
+ */
+export function looksLikeText(head: Uint8Array): boolean {
+  if (head.length === 0) return true;
+  let odd = 0;
+  for (const b of head) {
+    if (b === 0) return false;
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x08 && b !== 0x1b) odd++;
+  }
+  return odd / head.length < 0.1;
+}
+
+/** Why a file (by its path) is not a capture, or null when it may be one. */
+export function nonCaptureReason(rel: string): string | null {
+  const parts = rel.split('/');
+  const name = parts[parts.length - 1];
+  const atRoot = parts.length === 1;
+  if ((ANSWERS_NAMES as readonly string[]).includes(name)) {
+    return atRoot ? 'answers file' : 'answers file outside the submission root (only the root one is read)';
+  }
+  if (name === MANIFEST_NAME) {
+    return atRoot ? 'lab manifest' : 'lab manifest outside the submission root (only the root one is read)';
+  }
+  if (/^readme/i.test(name)) return 'readme';
+  return null;
+}
+
+function byRel<T extends { rel: string }>(a: T, b: T): number {
+  return a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0;
+}
+
+async function readHead(abs: string): Promise<Buffer> {
+  const fh = await open(abs, 'r');
+  try {
+    const { bytesRead, buffer } = await fh.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Lists the files under `root` and sorts them into captures, skipped files and problems. Never follows
+ * symlinks (they are reported, since a link can point anywhere on the grading host). Hidden entries
+ * and macOS `__MACOSX` metadata are skipped without being opened.
+ */
+export async function listSubmissionFiles(root: string, options: WalkOptions): Promise<WalkResult> {
+  const out: WalkResult = { captureFiles: [], skipped: [], problems: [] };
+  let files = 0;
+  let stopped = false;
+
+  const visit = async (dirAbs: string, dirRel: string): Promise<void> => {
+    const entries = await readdir(dirAbs, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (stopped) return;
+      const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
+      const abs = join(dirAbs, entry.name);
+      if (entry.name.startsWith('.')) {
+        out.skipped.push({ rel, reason: entry.isDirectory() ? 'hidden folder' : 'hidden file' });
+        continue;
+      }
+      if (entry.isDirectory() && entry.name === '__MACOSX') {
+        out.skipped.push({ rel, reason: 'macOS archive metadata' });
+        continue;
+      }
+      if (entry.isSymbolicLink()) {
+        out.problems.push({
+          code: 'symlink',
+          file: rel,
+          message: `${rel} is a symbolic link; links are not followed`,
+          hint: 'Copy the file itself into the submission instead of linking to it.',
+        });
+        continue;
+      }
+      if (entry.isDirectory()) {
+        await visit(abs, rel);
+        continue;
+      }
+      if (!entry.isFile()) {
+        out.problems.push({
+          code: 'special-file',
+          file: rel,
+          message: `${rel} is not a regular file (device, FIFO or socket)`,
+          hint: 'Save tool output to a regular file, e.g. `execsnoop-bpfcc > execsnoop.txt`.',
+        });
+        continue;
+      }
+      files += 1;
+      if (files > options.maxFiles) {
+        stopped = true;
+        out.problems.push({
+          code: 'too-many-files',
+          file: rel,
+          message: `more than ${options.maxFiles} files in the submission; stopped listing at ${rel}`,
+          hint: 'A submission needs only the answers file and a few captures.',
+        });
+        return;
+      }
+      const reason = nonCaptureReason(rel);
+      if (reason) {
+        out.skipped.push({ rel, reason });
+        continue;
+      }
+      try {
+        const st = await lstat(abs);
+        if (!looksLikeText(await readHead(abs))) {
+          out.skipped.push({ rel, reason: 'not a text file' });
+          continue;
+        }
+        out.captureFiles.push({ rel, abs, size: st.size });
+      } catch (err) {
+        out.problems.push({
+          code: 'unreadable',
+          file: rel,
+          message: `cannot read ${rel}: ${(err as Error).message}`,
+          hint: 'Check the file permissions.',
+        });
+      }
+    }
+  };
+
+  await visit(root, '');
+  out.captureFiles.sort(byRel);
+  out.skipped.sort(byRel);
+  return out;
+}

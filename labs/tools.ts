@@ -1,0 +1,90 @@
+/**
+ * The lesson tools and every way a host may provide them, in preference order. Pure data: probe.ts
+ * tries them on a host, capture.ts adds per-flavor options to the one that works.
+ */
+
+export type ToolFlavor = 'bcc' | 'libbpf' | 'bpftrace';
+
+export const LESSON_TOOLS = [
+  'execsnoop', 'opensnoop', 'biolatency', 'tcpconnect', 'profile', 'runqlat', 'offcputime',
+  'fsslower', 'cachestat', 'tcpretrans', 'syscount', 'fsync-hist',
+] as const;
+export type LessonTool = (typeof LESSON_TOOLS)[number];
+
+export interface ToolCandidate {
+  tool: LessonTool;
+  flavor: ToolFlavor;
+  /** shell command without capture options; runs as root */
+  command: string;
+  /** a file that must exist (absolute) or a command name on PATH, checked before trying */
+  needs: string;
+  /** seconds a try may take: BCC tools compile C at start-up, so they get longer */
+  trySec: number;
+}
+
+// Tracepoint-only bpftrace programs: no kprobes, no kernel headers, so they run on the most hosts.
+export const ONE_LINERS = {
+  biolatency:
+    'tracepoint:block:block_rq_issue { @start[args.dev, args.sector] = nsecs; } ' +
+    'tracepoint:block:block_rq_complete /@start[args.dev, args.sector]/ { @usecs = hist((nsecs - @start[args.dev, args.sector]) / 1000); delete(@start[args.dev, args.sector]); } ' +
+    'END { clear(@start); }',
+  runqlat:
+    'tracepoint:sched:sched_wakeup,tracepoint:sched:sched_wakeup_new { @qtime[args.pid] = nsecs; } ' +
+    'tracepoint:sched:sched_switch { if (args.prev_state == 0) { @qtime[args.prev_pid] = nsecs; } ' +
+    '$ns = @qtime[args.next_pid]; if ($ns > 0) { @usecs = hist((nsecs - $ns) / 1000); } delete(@qtime[args.next_pid]); } ' +
+    'END { clear(@qtime); }',
+  'fsync-hist':
+    'tracepoint:syscalls:sys_enter_fsync,tracepoint:syscalls:sys_enter_fdatasync { @start[tid] = nsecs; } ' +
+    'tracepoint:syscalls:sys_exit_fsync,tracepoint:syscalls:sys_exit_fdatasync /@start[tid]/ { @fsync_usecs[comm] = hist((nsecs - @start[tid]) / 1000); delete(@start[tid]); } ' +
+    'END { clear(@start); }',
+} as const;
+
+const oneLiner = (tool: LessonTool, program: string): ToolCandidate => ({
+  tool,
+  flavor: 'bpftrace',
+  command: `bpftrace -e '${program}'`,
+  needs: 'bpftrace',
+  trySec: 3,
+});
+
+/** The concrete tool name for fsslower on a file system: ext4slower, xfsslower, btrfsslower, nfsslower. */
+export function fsslowerName(fsType: string): string | null {
+  const fs = fsType.toLowerCase();
+  if (fs === 'ext4' || fs.startsWith('ext2') || fs === 'ext3') return 'ext4slower';
+  if (fs === 'xfs' || fs === 'btrfs' || fs === 'nfs' || fs === 'zfs') return `${fs}slower`;
+  return null;
+}
+
+/** Candidates for one lesson tool, in preference order (bcc, libbpf, bpftrace tool, bpftrace one-liner). */
+export function candidatesFor(tool: LessonTool, fsType = 'ext4'): ToolCandidate[] {
+  if (tool === 'fsync-hist') return [oneLiner(tool, ONE_LINERS['fsync-hist'])];
+  const name = tool === 'fsslower' ? fsslowerName(fsType) : tool;
+  if (!name) return [];
+  const bin = (flavor: ToolFlavor, command: string, trySec = 2): ToolCandidate => ({ tool, flavor, command, needs: command.split(' ')[0], trySec });
+  const out: ToolCandidate[] = [
+    bin('bcc', `/usr/sbin/${name}-bpfcc`, 8),
+    bin('bcc', `/usr/share/bcc/tools/${name}`, 8),
+    bin('libbpf', `/usr/sbin/${name}`),
+    bin('libbpf', `/usr/sbin/bpf-${name}`),
+  ];
+  // libbpf builds without a per-fs binary still have the generic one
+  if (tool === 'fsslower' && fsType) out.push(bin('libbpf', `/usr/sbin/fsslower -t ${fsType === 'ext2/ext3' ? 'ext4' : fsType}`));
+  for (const dir of ['/usr/sbin', '/usr/share/bpftrace/tools']) {
+    out.push({ tool, flavor: 'bpftrace', command: `bpftrace ${dir}/${name}.bt`, needs: `${dir}/${name}.bt`, trySec: 3 });
+  }
+  if (tool === 'biolatency' || tool === 'runqlat') out.push(oneLiner(tool, ONE_LINERS[tool]));
+  return out;
+}
+
+/**
+ * Output that means the tool cannot trace on this host even if it keeps running. bpftrace's
+ * "couldn't set RLIMIT_MEMLOCK" line starts with ERROR but is harmless, so such lines are dropped first.
+ */
+const FATAL =
+  /Unable to find kernel headers|failed to attach|cannot attach|failed to (load|open|create)|is not traceable|Traceback|Exception:|^ERROR|^Error|error:|Could not resolve|Permission denied|Operation not permitted|No such file|command not found|not found$/im;
+
+export function fatalLine(output: string): string | null {
+  const lines = output.split('\n').filter((l) => !/RLIMIT_MEMLOCK|failed to get syms/.test(l));
+  for (const l of lines) if (FATAL.test(l)) return l.trim();
+  return null;
+}
