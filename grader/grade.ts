@@ -9,7 +9,7 @@ import { parseCaptureFile } from './parsers/index.ts';
 import type { Capture } from './parsers/types.ts';
 import type { CaptureListing, CheckResult, GradeReport } from './report/types.ts';
 import { runRule } from './rules/catalog.ts';
-import { loadSubmission, type Submission } from './submission/load.ts';
+import { loadSubmission, type Submission } from './submission/index.ts';
 import { formatPath, formatProblem, type SourceProblem } from './yaml-source.ts';
 
 export interface GradeOptions {
@@ -79,11 +79,12 @@ async function parseAll(sub: Submission, problems: SourceProblem[]): Promise<{ l
 
 function checkAnswers(sub: Submission, scenario: Scenario, problems: SourceProblem[]): Record<string, unknown> {
   if (!sub.answers) {
+    if (problems.some((p) => p.file === 'answers.yaml' || p.file === 'answers.yml')) return {};
     problems.push({ file: 'answers.yaml', message: `missing: write your answers (${Object.keys(scenario.answers).join(', ')}) in answers.yaml at the top of the submission` });
     return {};
   }
-  const { data, path } = sub.answers;
-  const file = sub.answers.rel ?? path;
+  const { data } = sub.answers;
+  const file = sub.answers.rel;
   for (const [key, value] of Object.entries(data)) {
     if (META_KEYS.has(key)) continue;
     if (!(key in scenario.answers)) {
@@ -110,13 +111,16 @@ function ungradable(scenario: string, learner: string | undefined, captures: Cap
 }
 
 async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManifest: unknown): Promise<GradeReport> {
-  const problems: SourceProblem[] = sub.problems.map((p) => ({ ...p }));
-  const notes: string[] = [];
+  // Without answers to grade, a missing answers.yaml is no problem.
+  const problems: SourceProblem[] = sub.problems
+    .filter((p) => !(options.evidenceOnly && p.code === 'missing-answers'))
+    .map((p) => ({ file: p.file, line: p.line, field: p.field, message: p.hint ? `${p.message} (${p.hint})` : p.message }));
+  const notes: string[] = [...sub.notes];
   const manifestFile = options.manifestPath ?? sub.manifest?.path ?? 'lab-manifest.json';
   const rawManifest = explicitManifest ?? sub.manifest?.data;
   const manifest = rawManifest === undefined ? undefined : validateManifest(rawManifest, manifestFile, problems);
 
-  const answersScenario = typeof sub.answers?.data.scenario === 'string' ? sub.answers.data.scenario : undefined;
+  const answersScenario = sub.answers?.scenario ?? undefined;
   const id = options.scenario ?? manifest?.scenario ?? answersScenario;
   if (!id) {
     throw new LabctlError(

@@ -15,10 +15,10 @@ export const AWS_REGIONS = [
 
 export type AwsRegion = (typeof AWS_REGIONS)[number];
 
-/** The closest known name within edit distance 3, for "did you mean" hints; null when nothing is close. */
-export function closest(input: string, candidates: readonly string[]): string | null {
+/** The closest known name within `maxDistance` edits, for "did you mean" hints; null when nothing is close. */
+export function closest(input: string, candidates: readonly string[], maxDistance = 3): string | null {
   let best: string | null = null;
-  let bestDistance = 4;
+  let bestDistance = maxDistance + 1;
   for (const c of candidates) {
     const d = editDistance(input.toLowerCase(), c);
     if (d < bestDistance) {

@@ -25,13 +25,13 @@ export interface ToolCandidate {
 // Tracepoint-only bpftrace programs: no kprobes, no kernel headers, so they run on the most hosts.
 export const ONE_LINERS = {
   biolatency:
-    'tracepoint:block:block_rq_issue { @start[args.dev, args.sector] = nsecs; } ' +
-    'tracepoint:block:block_rq_complete /@start[args.dev, args.sector]/ { @usecs = hist((nsecs - @start[args.dev, args.sector]) / 1000); delete(@start[args.dev, args.sector]); } ' +
+    'tracepoint:block:block_rq_issue { @start[args->dev, args->sector] = nsecs; } ' +
+    'tracepoint:block:block_rq_complete /@start[args->dev, args->sector]/ { @usecs = hist((nsecs - @start[args->dev, args->sector]) / 1000); delete(@start[args->dev, args->sector]); } ' +
     'END { clear(@start); }',
   runqlat:
-    'tracepoint:sched:sched_wakeup,tracepoint:sched:sched_wakeup_new { @qtime[args.pid] = nsecs; } ' +
-    'tracepoint:sched:sched_switch { if (args.prev_state == 0) { @qtime[args.prev_pid] = nsecs; } ' +
-    '$ns = @qtime[args.next_pid]; if ($ns > 0) { @usecs = hist((nsecs - $ns) / 1000); } delete(@qtime[args.next_pid]); } ' +
+    'tracepoint:sched:sched_wakeup,tracepoint:sched:sched_wakeup_new { @qtime[args->pid] = nsecs; } ' +
+    'tracepoint:sched:sched_switch { if (args->prev_state == 0) { @qtime[args->prev_pid] = nsecs; } ' +
+    '$ns = @qtime[args->next_pid]; if ($ns > 0) { @usecs = hist((nsecs - $ns) / 1000); } delete(@qtime[args->next_pid]); } ' +
     'END { clear(@qtime); }',
   'fsync-hist':
     'tracepoint:syscalls:sys_enter_fsync,tracepoint:syscalls:sys_enter_fdatasync { @start[tid] = nsecs; } ' +

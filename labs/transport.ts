@@ -43,7 +43,10 @@ export interface Transport {
 
 async function exec(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const p = $({ nothrow: true, quiet: true, input: opts.input ?? '', timeout: opts.timeoutMs, timeoutSignal: 'SIGKILL' })`${args}`;
+  const started = Date.now();
   const out = await p;
+  // LABCTL_DEBUG=1 shows every host command and its duration: the first thing to look at when a lab misbehaves
+  if (process.env.LABCTL_DEBUG) process.stderr.write(`[labctl] ${Date.now() - started}ms exit=${out.exitCode} ${args.join(' ').replace(/\s+/g, ' ').slice(0, 160)}\n`);
   const timedOut = out.signal === 'SIGKILL' && opts.timeoutMs !== undefined;
   return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, ok: out.exitCode === 0, timedOut };
 }

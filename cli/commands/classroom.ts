@@ -1,5 +1,172 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Command } from 'commander';
+import pc from 'picocolors';
+import { classroomJsonSchemaText, seatsOf, type Classroom } from '../../infra/classroom-schema.ts';
+import { estimateCost, formatCost } from '../../infra/cost.ts';
+import { InventorySchema } from '../../infra/inventory.ts';
+import { formatProblem, loadClassroomOrThrow, type ClassroomLoad } from '../../infra/load-classroom.ts';
+import { DEFAULT_OUTDIR, synthClassroom } from '../../infra/synth.ts';
+import {
+  MIRROR_ENV,
+  formatStep,
+  mirrorFromEnv,
+  prepareTerraformEnv,
+  runSteps,
+  terraformMissing,
+  terraformSteps,
+  type TerraformAction,
+  type TerraformOptions,
+} from '../../infra/terraform.ts';
+import { installTests } from '../../infra/tftest.ts';
+import { LabctlError } from '../errors.ts';
+
+interface CommonOpts {
+  config: string;
+  out: string;
+  dryRun?: boolean;
+  autoApprove?: boolean;
+  inventoryOut?: string;
+  json?: boolean;
+}
+
+/** Paths under the working directory print short; anything else prints absolute, which copy-pastes anywhere. */
+const rel = (p: string) => {
+  const r = relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? p : r;
+};
+
+function load(opts: CommonOpts): Classroom {
+  const loaded: ClassroomLoad & { classroom: Classroom } = loadClassroomOrThrow(opts.config);
+  for (const w of loaded.warnings) process.stderr.write(`${pc.yellow('warning:')} ${formatProblem(loaded.file, w)}\n`);
+  return loaded.classroom;
+}
+
+function synth(c: Classroom, opts: CommonOpts): string {
+  const { stackDir, stackFile } = synthClassroom(c, opts.out);
+  const seats = seatsOf(c);
+  process.stdout.write(`synthesized ${rel(stackFile)}: ${seats.length} VMs (${c.learners.length} learners) in ${c.region}\n`);
+  return stackDir;
+}
+
+async function runTerraform(action: TerraformAction, stackDir: string, opts: CommonOpts): Promise<void> {
+  const tfOpts: TerraformOptions = { autoApprove: opts.autoApprove, inventoryFile: opts.inventoryOut };
+  const steps = terraformSteps(action, stackDir, tfOpts);
+  // Written even for a dry run: the printed commands point at it.
+  prepareTerraformEnv(stackDir, tfOpts);
+  if (opts.dryRun) {
+    process.stdout.write(`would run (dry run; nothing executed):\n${steps.map((s) => `  ${formatStep(s)}`).join('\n')}\n`);
+    return;
+  }
+  const missing = terraformMissing();
+  if (missing) {
+    throw new LabctlError(
+      `cannot ${action}: ${missing}`,
+      'install terraform >= 1.7 (https://developer.hashicorp.com/terraform/install); `--dry-run` shows the commands',
+    );
+  }
+  if (mirrorFromEnv()) process.stdout.write(pc.dim(`using the provider mirror ${mirrorFromEnv()} (${MIRROR_ENV})\n`));
+  for (const result of await runSteps(steps, 'inherit')) {
+    if (result.exitCode !== 0) {
+      throw new LabctlError(
+        `terraform ${result.step.args[1]} failed (exit ${result.exitCode}) in ${rel(stackDir)}`,
+        action === 'validate' || action === 'test'
+          ? `offline? set ${MIRROR_ENV}=/path/to/provider-mirror; the failing check's message is above`
+          : 'read terraform\'s message above; your AWS credentials come from the usual AWS_* variables or ~/.aws',
+        1,
+      );
+    }
+  }
+}
+
+function checkInventory(file: string): number {
+  const parsed = InventorySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new LabctlError(`${file}: terraform's inventory output does not match the inventory format`, parsed.error.message);
+  return parsed.data.hosts.length;
+}
 
 export function registerClassroom(program: Command): void {
-  void program;
+  const classroom = program
+    .command('classroom')
+    .description('provision one lab VM per learner per distro on AWS from classroom.yaml (CDKTF -> plain terraform)');
+
+  const sub = (name: string, description: string) =>
+    classroom
+      .command(name)
+      .description(description)
+      .requiredOption('-c, --config <file>', 'classroom file (see infra/examples/classroom.yaml)')
+      .option('--out <dir>', 'synth output directory', DEFAULT_OUTDIR);
+
+  sub('synth', 'validate classroom.yaml and write Terraform JSON to <out>/stacks/<name>/cdk.tf.json (offline)').action((opts: CommonOpts) => {
+    synth(load(opts), opts);
+  });
+
+  sub('validate', 'synth, then terraform init -backend=false + terraform validate (offline with a provider mirror)')
+    .option('--dry-run', 'print the terraform commands instead of running them')
+    .action(async (opts: CommonOpts) => {
+      const stackDir = synth(load(opts), opts);
+      await runTerraform('validate', stackDir, opts);
+    });
+
+  sub('test', 'synth, then terraform test with the shipped policy tests and a mocked AWS provider (offline with a mirror)')
+    .option('--dry-run', 'print the terraform commands instead of running them')
+    .action(async (opts: CommonOpts) => {
+      const c = load(opts);
+      const stackDir = synth(c, opts);
+      const files = installTests(stackDir, c);
+      process.stdout.write(`installed ${files.join(', ')} + expectations into ${rel(join(stackDir, 'tests'))}\n`);
+      await runTerraform('test', stackDir, opts);
+    });
+
+  classroom
+    .command('cost')
+    .description('estimate the cost per hour and per session (TTL) from the dated price table infra/prices.json (offline)')
+    .requiredOption('-c, --config <file>', 'classroom file')
+    .option('--json', 'print the estimate as JSON')
+    .action((opts: CommonOpts) => {
+      const c = load(opts);
+      const estimate = estimateCost(c);
+      process.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : formatCost(estimate, c.name));
+    });
+
+  sub('deploy', 'synth, then terraform init + apply with your AWS credentials; writes the inventory for labctl lab --inventory')
+    .option('--dry-run', 'synthesize and print the terraform commands instead of running them')
+    .option('--auto-approve', 'apply without terraform\'s interactive confirmation')
+    .option('--inventory-out <file>', 'where to write the inventory', 'inventory.json')
+    .action(async (opts: CommonOpts) => {
+      const c = load(opts);
+      const stackDir = synth(c, opts);
+      await runTerraform('deploy', stackDir, opts);
+      if (opts.dryRun) return;
+      const hosts = checkInventory(opts.inventoryOut!);
+      const state = c.backend?.s3 ? `s3://${c.backend.s3.bucket}` : rel(join(stackDir, 'terraform.tfstate'));
+      process.stdout.write(
+        `wrote ${opts.inventoryOut} (${hosts} hosts): labctl lab probe --inventory ${opts.inventoryOut}\n` +
+          `state: ${state} (keep it: destroy needs it)\n`,
+      );
+    });
+
+  sub('destroy', 'synth, then terraform init + destroy: removes every VM, disk and network of the class')
+    .option('--dry-run', 'synthesize and print the terraform commands instead of running them')
+    .option('--auto-approve', 'destroy without terraform\'s interactive confirmation')
+    .action(async (opts: CommonOpts) => {
+      const c = load(opts);
+      const stackDir = synth(c, opts);
+      if (!c.backend?.s3 && !existsSync(join(stackDir, 'terraform.tfstate'))) {
+        process.stderr.write(
+          `${pc.yellow('warning:')} no state at ${rel(join(stackDir, 'terraform.tfstate'))}: was the class deployed with another --out?\n`,
+        );
+      }
+      await runTerraform('destroy', stackDir, opts);
+    });
+
+  classroom
+    .command('schema')
+    .description('print (or write) the JSON Schema of classroom.yaml for editors')
+    .option('--out <file>', 'write to this file (e.g. infra/classroom.schema.json)')
+    .action((opts: { out?: string }) => {
+      const text = classroomJsonSchemaText();
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
 }

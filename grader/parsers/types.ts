@@ -56,8 +56,8 @@ export interface OpensnoopSummary {
 }
 
 export interface HistogramBucket {
-  /** inclusive */ low: number;
-  /** inclusive for bcc `a -> b` rows; exclusive for bpftrace `[a, b)` rows */ high: number;
+  /** inclusive; bpftrace `(..., x)` rows use Number.MIN_SAFE_INTEGER */ low: number;
+  /** inclusive for bcc `a -> b` rows; exclusive for bpftrace `[a, b)` rows (`[0]` -> 0..1); `[x, ...)` uses Number.MAX_SAFE_INTEGER */ high: number;
   count: number;
 }
 
@@ -83,8 +83,10 @@ export interface HistogramSummary {
   /** DESIGN */ total: number;
   /** DESIGN */ p50: number;
   /** DESIGN */ p99: number;
-  /** every histogram in the capture, in order (per disk, per interval, per map key) */
+  /** every histogram in the capture, in order (per disk, per interval, per map key); at most 1000 */
   histograms: Histogram[];
+  /** bpftrace count/scalar maps printed beside (or instead of) histograms: map name (without '@') -> key -> value; key '' for `@x: 5` */
+  counts?: Record<string, Counts>;
 }
 
 export interface Stack {
@@ -127,8 +129,12 @@ export interface FsslowerSummary {
   /** type -> summed latency in ms */ latMsByType: Partial<Record<FsOpType, number>>;
   /** file -> type -> count, to tell which file the fsyncs hit */
   typesByFile: Record<string, Partial<Record<FsOpType, number>>>;
-  /** threshold from the banner ("slower than 10 ms"), when printed */
+  /** threshold from the banner ("slower than 10 ms"), when printed; 0 for "Tracing ext4 operations" (all) */
   thresholdMs?: number;
+  /** which program printed it: 'ext4slower' | 'xfsslower' | 'btrfsslower' | 'nfsslower' | 'fsslower' | 'fileslower' | 'syncsnoop.bt' */
+  program?: string;
+  /** false when the tool prints no latency (syncsnoop.bt: maxLatMs is then 0 and byFile empty) */
+  latencyMeasured?: boolean;
 }
 
 export interface TcpconnectSummary {
@@ -155,13 +161,20 @@ export interface CachestatSummary {
 }
 
 export interface SyscountSummary {
-  /** DESIGN: sorted as printed */ rows: { syscall: string; count: number; timeUs?: number }[];
+  /** DESIGN: sorted as printed (summed over intervals when there are several); with -P `syscall` holds the comm and `pid` is set */
+  rows: { syscall: string; count: number; timeUs?: number; pid?: number }[];
   /** 'syscall' or 'process' (syscount -P) */
   by: 'syscall' | 'process';
+  /** number of printed tables (interval mode prints one per interval; rows are summed over them) */
+  intervals?: number;
+  /** bpftrace syscount.bt `@process[comm]` map (comm -> count); its `@syscall[id]` map fills `rows` */
+  byProcess?: Counts;
 }
 
 export interface UnknownSummary {
   reason: string;
+  /** the program recognised when it has no ToolName (e.g. 'cpudist', 'tcplife') */
+  recognizedAs?: string;
 }
 
 export interface SummaryByTool {

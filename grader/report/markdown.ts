@@ -26,7 +26,7 @@ export function renderMarkdown(report: GradeReport): string {
     out.push('_No checks were run._', '');
   }
 
-  const hinted = report.checks.filter(needsHint);
+  const hinted = groupChecks(report.checks).flatMap((g) => g.checks.filter(needsHint));
   if (hinted.length > 0) {
     out.push(`<details><summary>Hints (${hinted.length})</summary>`, '');
     for (const c of hinted) out.push(`- **${inline(c.id)}**: ${inline(c.hint)}`);

@@ -33,14 +33,15 @@ export function renderText(report: GradeReport, options: TextOptions): string {
 
   lines.push('', c.bold('Captures'));
   if (report.captures.length === 0) lines.push(`  ${c.dim('none found')}`);
+  const fileWidth = Math.max(0, ...report.captures.map((cap) => clean(cap.file).length));
   for (const cap of report.captures) {
     const recognised = cap.tool !== 'unknown';
-    const what = recognised ? `${cap.tool} (${cap.flavor})` : 'not recognised';
-    lines.push(`  ${clean(cap.file)}  ${recognised ? c.cyan(what) : c.yellow(what)}`);
+    const what = recognised ? `${clean(cap.tool)} (${clean(cap.flavor)})` : 'not recognised';
+    lines.push(`  ${clean(cap.file).padEnd(fileWidth)}  ${recognised ? c.cyan(what) : c.yellow(what)}`);
   }
 
   if (report.notes && report.notes.length > 0) {
-    lines.push('', c.bold('Notes'));
+    lines.push('', c.bold(report.gradable ? 'Notes' : 'Why it could not be graded'));
     for (const note of report.notes) lines.push(...indentBlock(clean(note), '  - ', '    '));
   }
   return `${lines.join('\n')}\n`;

@@ -34,7 +34,7 @@ export function parseAnswersText(text: string, path: string): AnswersParseResult
       file: path,
       line: pos?.line,
       column: pos?.col,
-      message: `${path}${pos ? `:${pos.line}:${pos.col}` : ''}: ${firstLine(err.message)}`,
+      message: firstLine(err.message),
       hint: SYNTAX_HINT,
     };
   });
@@ -54,7 +54,7 @@ export function parseAnswersText(text: string, path: string): AnswersParseResult
           code: 'answers-not-mapping',
           file: path,
           line,
-          message: `${path}:${line}: the top level must be a mapping of answers (\`key: value\` lines), found ${found}`,
+          message: `the top level must be a mapping of answers (\`key: value\` lines), found ${found}`,
           hint: 'Write one answer per line, e.g. `process: myapp`, as described in the scenario README.',
         },
       ],
@@ -78,13 +78,13 @@ export function parseAnswersText(text: string, path: string): AnswersParseResult
         file: path,
         line,
         field: 'scenario',
-        message: `${path}${line ? `:${line}` : ''}: scenario: expected a scenario id (text such as \`ghost-load\`), found ${describe(record.scenario)}`,
+        message: `expected a scenario id (text such as \`ghost-load\`), found ${describe(record.scenario)}`,
         hint: 'Set `scenario:` to the id of the exercise, or leave it out and pass `--scenario`.',
       });
     }
   }
   return {
-    answers: { path, data: record, scenario, lineOf: (key: string) => keyLines.get(key) },
+    answers: { path, rel: path, data: record, scenario, lineOf: (key: string) => keyLines.get(key) },
     problems,
   };
 }
@@ -119,7 +119,6 @@ function toPlainData(doc: Document, lines: LineCounter, path: string): { value: 
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (err) {
     const line = current?.range ? lines.linePos(current.range[0]).line : undefined;
-    const where = `${path}${line ? `:${line}` : ''}`;
     const bomb = /excessive alias count/i.test((err as Error).message);
     return {
       problem: {
@@ -127,8 +126,8 @@ function toPlainData(doc: Document, lines: LineCounter, path: string): { value: 
         file: path,
         line,
         message: bomb
-          ? `${where}: too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}); refusing to expand further`
-          : `${where}: ${(err as Error).message}`,
+          ? `too many YAML alias expansions (limit ${MAX_ALIAS_COUNT}); refusing to expand further`
+          : (err as Error).message,
         hint: bomb ? 'Write answers as plain values; YAML anchors and aliases (`&x`, `*x`) are not needed.' : SYNTAX_HINT,
       },
     };
@@ -145,7 +144,7 @@ export async function readAnswersFile(abs: string, rel: string): Promise<Answers
         {
           code: 'answers-too-large',
           file: rel,
-          message: `${rel} is ${size} bytes; an answers file may be at most ${MAX_ANSWERS_BYTES} bytes`,
+          message: `is ${size} bytes; an answers file may be at most ${MAX_ANSWERS_BYTES} bytes`,
           hint: 'Put only the answers in it; captures go in their own files.',
         },
       ],

@@ -82,26 +82,29 @@ export function unsafeEntryReason(entry: EntryHeader): string | null {
 /** Applies the per-entry rules and the running totals; returns the error to fail with, or null. */
 function admit(entry: EntryHeader, totals: ArchiveTotals, limits: ArchiveLimits): ArchiveError | null {
   const why = unsafeEntryReason(entry);
-  if (why) return new ArchiveError(`archive rejected: entry "${entry.path}" ${why}`, FIX_HINT, entry.path);
+  if (why) return rejected(entry.path, why, FIX_HINT);
   if (totals.entries + 1 > limits.maxEntries) {
-    return new ArchiveError(
-      `archive rejected: more than ${limits.maxEntries} entries (at "${entry.path}")`,
-      'A submission needs only the answers file and a few captures; leave out everything else.',
+    return rejected(
       entry.path,
+      `is one entry too many: an archive may hold at most ${limits.maxEntries} entries`,
+      'A submission needs only the answers file and a few captures; leave out everything else.',
     );
   }
   const size = REGULAR_TYPES.has(entry.type) ? entry.size : 0;
   if (totals.bytes + size > limits.maxTotalBytes) {
-    return new ArchiveError(
-      `archive rejected: entry "${entry.path}" declares ${size} bytes, which takes the archive over the ` +
-        `${limits.maxTotalBytes}-byte limit for a whole submission`,
-      'Captures are text; trim them (e.g. `head -n 100000`) or leave out large files.',
+    return rejected(
       entry.path,
+      `declares ${size} bytes, which takes the archive over the ${limits.maxTotalBytes}-byte limit for a whole submission`,
+      'Captures are text; trim them (e.g. `head -n 100000`) or leave out large files.',
     );
   }
   totals.entries += 1;
   totals.bytes += size;
   return null;
+}
+
+function rejected(entry: string, why: string, hint: string): ArchiveError {
+  return new ArchiveError(`archive rejected: entry "${entry}" ${why}`, hint, `unsafe entry, the whole archive was refused: ${why}`, entry);
 }
 
 function unreadable(file: string, detail: string): ArchiveError {
@@ -112,6 +115,7 @@ function unreadable(file: string, detail: string): ArchiveError {
   return new ArchiveError(
     `cannot read archive ${file}: ${plain}`,
     'Make sure it is a complete gzip-compressed tar archive, e.g. `tar czf submission.tgz -C my-submission .`',
+    `cannot read the archive: ${plain}`,
   );
 }
 
@@ -142,7 +146,7 @@ export function scanTarGz(file: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_
     });
     // Entry types node-tar does not know are reported here instead of 'entry': refuse them too.
     parser.on('ignoredEntry', (entry: ReadEntry) => {
-      fail(new ArchiveError(`archive rejected: entry "${entry.path}" has an unsupported entry type (${entry.type})`, FIX_HINT, entry.path));
+      fail(rejected(entry.path, `has an unsupported entry type (${entry.type})`, FIX_HINT));
     });
     parser.on('end', () => {
       if (settled) return;

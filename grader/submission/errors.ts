@@ -15,8 +15,10 @@ export class SubmissionError extends Error {
 }
 
 /**
- * Why an archive was refused. `entry` names the offending archive member when there is one.
- * `loadSubmission` turns it into an `archive-rejected` problem; `extractTarGz` callers see it thrown.
+ * Why an archive was refused. `entry` names the offending archive member when there is one; `reason`
+ * is the message without the archive and entry names (for problems, which carry those as fields).
+ * `loadSubmission` turns it into an `archive-rejected`/`archive-unreadable` problem; `extractTarGz`
+ * callers see it thrown.
  */
 export class ArchiveError extends Error {
   override name = 'ArchiveError';
@@ -24,6 +26,7 @@ export class ArchiveError extends Error {
   constructor(
     message: string,
     readonly hint: string,
+    readonly reason: string,
     readonly entry?: string,
   ) {
     super(message);

@@ -36,7 +36,7 @@ export function parseManifestText(text: string, path: string): ManifestParseResu
           file: path,
           line: where?.line,
           column: where?.column,
-          message: `${path}${where ? `:${where.line}:${where.column}` : ''}: invalid JSON: ${detail}`,
+          message: `invalid JSON: ${detail}`,
           hint: HINT,
         },
       ],
@@ -54,7 +54,7 @@ export async function readManifestFile(abs: string, rel: string): Promise<Manife
         {
           code: 'manifest-too-large',
           file: rel,
-          message: `${rel} is ${size} bytes; a lab manifest is at most ${MAX_MANIFEST_BYTES} bytes`,
+          message: `is ${size} bytes; a lab manifest is at most ${MAX_MANIFEST_BYTES} bytes`,
           hint: HINT,
         },
       ],

@@ -14,14 +14,14 @@ export type SubmissionProblemCode =
   | 'special-file'
   | 'unreadable'
   | 'too-many-files'
-  | 'no-captures'
   | 'archive-rejected'
   | 'archive-unreadable';
 
 /**
  * An infrastructure problem with the submission, collected as data (never thrown) so the report can
  * list all of them. `file` is relative to the submission root, or the archive's own name for problems
- * with the archive itself.
+ * with the archive itself (then `field` is the offending entry). `message` does not repeat file, line
+ * or field: print it as `file:line: field: message`.
  */
 export interface SubmissionProblem {
   code: SubmissionProblemCode;
@@ -52,8 +52,10 @@ export interface SkippedFile {
 
 /** A parsed `answers.yaml`. */
 export interface AnswersFile {
-  /** path relative to the submission root (`answers.yaml` or `answers.yml`) */
+  /** path relative to the submission root (`answers.yaml` or `answers.yml`), for messages */
   path: string;
+  /** same as `path` */
+  rel: string;
   /** the top-level mapping; values are whatever YAML gave (strings, numbers, booleans, lists...) */
   data: Record<string, unknown>;
   /** `scenario:` when present and a string, else null */
@@ -64,7 +66,7 @@ export interface AnswersFile {
 
 /** `lab-manifest.json` at the submission root, parsed but not validated (see `grader/manifest.ts`). */
 export interface ManifestFile {
-  /** path relative to the submission root */
+  /** path relative to the submission root, for messages */
   path: string;
   data: unknown;
 }

@@ -74,7 +74,18 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
   let stopped = false;
 
   const visit = async (dirAbs: string, dirRel: string): Promise<void> => {
-    const entries = await readdir(dirAbs, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(dirAbs, { withFileTypes: true });
+    } catch (err) {
+      out.problems.push({
+        code: 'unreadable',
+        file: dirRel || '.',
+        message: `cannot list the folder: ${(err as Error).message}`,
+        hint: 'Check the folder permissions.',
+      });
+      return;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (stopped) return;
@@ -92,7 +103,7 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
         out.problems.push({
           code: 'symlink',
           file: rel,
-          message: `${rel} is a symbolic link; links are not followed`,
+          message: 'is a symbolic link; links are not followed',
           hint: 'Copy the file itself into the submission instead of linking to it.',
         });
         continue;
@@ -105,7 +116,7 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
         out.problems.push({
           code: 'special-file',
           file: rel,
-          message: `${rel} is not a regular file (device, FIFO or socket)`,
+          message: 'is not a regular file (device, FIFO or socket)',
           hint: 'Save tool output to a regular file, e.g. `execsnoop-bpfcc > execsnoop.txt`.',
         });
         continue;
@@ -116,7 +127,7 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
         out.problems.push({
           code: 'too-many-files',
           file: rel,
-          message: `more than ${options.maxFiles} files in the submission; stopped listing at ${rel}`,
+          message: `more than ${options.maxFiles} files in the submission; stopped listing here`,
           hint: 'A submission needs only the answers file and a few captures.',
         });
         return;
@@ -137,7 +148,7 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
         out.problems.push({
           code: 'unreadable',
           file: rel,
-          message: `cannot read ${rel}: ${(err as Error).message}`,
+          message: `cannot read: ${(err as Error).message}`,
           hint: 'Check the file permissions.',
         });
       }

@@ -43,3 +43,11 @@ export function rawTar(entries: RawEntry[]): Buffer {
 export function rawTarGz(entries: RawEntry[]): Buffer {
   return gzipSync(rawTar(entries));
 }
+
+/** One pax extended-header record, `"<len> <key>=<value>\n"`, where `<len>` counts the whole record. */
+export function paxRecord(key: string, value: string): string {
+  const rest = ` ${key}=${value}\n`;
+  let len = rest.length + 1;
+  while (String(len).length + rest.length !== len) len = String(len).length + rest.length;
+  return `${len}${rest}`;
+}

@@ -1,0 +1,100 @@
+/**
+ * Entry points of the capture parsers. Both feed the same CaptureBuilder line by line, so a string and
+ * a 1 GB file go through identical code; the file version streams in large chunks with flat memory.
+ */
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { type Capture, ParseError } from './types.ts';
+import { CaptureBuilder } from './capture-builder.ts';
+
+export { detectTool, Detector, type Detection } from './detect.ts';
+export { createParser } from './capture-builder.ts';
+export * from './types.ts';
+
+/** How much of the start of the input is checked for being text. */
+export const BINARY_PROBE_BYTES = 1024;
+const CHUNK_BYTES = 1 << 20;
+
+/** Why the first KiB is not text (NUL bytes, invalid UTF-8), or null when it is. */
+export function binaryReason(head: Uint8Array): string | null {
+  const n = Math.min(head.length, BINARY_PROBE_BYTES);
+  for (let i = 0; i < n; i++) if (head[i] === 0) return `binary content (NUL byte at offset ${i})`;
+  try {
+    // stream: true so a multi-byte character cut at the probe boundary is not an error
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, n), { stream: true });
+  } catch {
+    return 'not UTF-8 text (invalid byte sequence in the first KiB)';
+  }
+  return null;
+}
+
+function textBinaryReason(text: string): string | null {
+  const head = text.slice(0, BINARY_PROBE_BYTES);
+  const nul = head.indexOf('\u0000');
+  if (nul >= 0) return `binary content (NUL character at offset ${nul})`;
+  if (head.includes('\uFFFD')) return 'not UTF-8 text (replacement character in the first KiB)';
+  return null;
+}
+
+/**
+ * Parses a capture held in memory. `source` names it in errors.
+ * @throws ParseError when the text is binary (NUL / invalid UTF-8 in the first KiB); never for odd lines.
+ */
+export function parseCaptureText(text: string, source: string): Capture {
+  const why = textBinaryReason(text);
+  if (why) throw new ParseError(why, source);
+  const b = new CaptureBuilder();
+  let start = 0;
+  let no = 0;
+  const n = text.length;
+  while (start < n) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    b.push(text.slice(start, end), ++no);
+    start = end + 1;
+  }
+  return b.finish();
+}
+
+/**
+ * Streams a capture file line by line (1 MiB chunks): detection on the first lines, then the tool's
+ * incremental parser, so memory stays flat for any file size.
+ * @throws ParseError naming the file when it cannot be read or is binary.
+ */
+export async function parseCaptureFile(path: string): Promise<Capture> {
+  const b = new CaptureBuilder();
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  let no = 0;
+  let first = true;
+  try {
+    const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (first) {
+        first = false;
+        const why = binaryReason(chunk);
+        if (why) {
+          stream.destroy();
+          throw new ParseError(why, path);
+        }
+      }
+      const text = carry + decoder.write(chunk);
+      let start = 0;
+      let end = text.indexOf('\n');
+      while (end >= 0) {
+        b.push(text.slice(start, end), ++no);
+        start = end + 1;
+        end = text.indexOf('\n', start);
+      }
+      carry = start === 0 ? text : text.slice(start);
+    }
+  } catch (err) {
+    if (err instanceof ParseError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    const what = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new ParseError(`cannot read capture: ${what}`, path);
+  }
+  carry += decoder.end();
+  if (carry.length > 0) b.push(carry, ++no);
+  return b.finish();
+}

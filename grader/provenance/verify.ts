@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LabManifestSchema, MANIFEST_FILE, type LabManifest } from '../manifest.ts';
+import { parseCaptureFile } from '../parsers/index.ts';
+import type { Capture } from '../parsers/types.ts';
+import { loadScenario } from '../../scenarios/load.ts';
+import { deriveSeed, isScenarioId, variantFacts } from '../../scenarios/variants.ts';
+import { nonCaptureReason } from '../submission/walk.ts';
+import { hashFile, isSafeRelPath, listBundleFiles } from './files.ts';
+import { learnerKey, sameDigest } from './key.ts';
+import { PROVENANCE_FILE, ProvenanceSchema, provenanceHmac, type Provenance } from './record.ts';
+import { checkVariantNames } from './variant-names.ts';
+
+/**
+ * verified: signed with the learner's key, nothing changed, the lab and the captures are that learner's.
+ * unchecked: signed, files intact, but no class secret was given to check the HMAC.
+ * unsigned: no provenance record (not made with `labctl submit`); the captures were still cross-checked.
+ * tampered: the record is broken, a file changed, was added or removed, or the HMAC does not match.
+ * wrong-learner: intact, but the lab manifest or the captures belong to another learner's lab.
+ */
+export type ProvenanceStatus = 'verified' | 'unchecked' | 'unsigned' | 'tampered' | 'wrong-learner';
+
+export interface VerifyOptions {
+  /** the class secret the learner keys were derived from; without it the HMAC cannot be checked */
+  classSecret?: string;
+  /** the lab seed must be the one derived from the secret for this learner (default true; false for labs injected with --seed) */
+  requireDerivedSeed?: boolean;
+  /** already parsed captures of the bundle, to save parsing them twice */
+  captures?: Capture[];
+}
+
+export interface VerifyResult {
+  status: ProvenanceStatus;
+  /** one line for reports: every finding, most serious first */
+  message: string;
+  findings: { status: ProvenanceStatus; message: string }[];
+  /** from the record when there is one, else from the manifest */
+  learner?: string;
+  scenario?: string;
+  createdAt?: string;
+}
+
+const SEVERITY: ProvenanceStatus[] = ['tampered', 'wrong-learner', 'unsigned', 'unchecked', 'verified'];
+
+async function readJson(file: string): Promise<{ data?: unknown; missing?: boolean; error?: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { missing: true } : { error: `cannot read: ${code ?? (err as Error).message}` };
+  }
+  try {
+    return { data: JSON.parse(text) };
+  } catch (err) {
+    return { error: `not valid JSON: ${(err as Error).message}` };
+  }
+}
+
+async function parseCaptures(root: string, files: string[]): Promise<Capture[]> {
+  const out: Capture[] = [];
+  for (const rel of files) {
+    if (nonCaptureReason(rel)) continue;
+    try {
+      const c = await parseCaptureFile(join(root, rel));
+      if (c.tool !== 'unknown') out.push(c);
+    } catch {
+      // binary or unreadable files are the grader's to report; they carry no variant names
+    }
+  }
+  return out;
+}
+
+/** Varying facts that inject draws from the seed; a manifest that disagrees with its own seed was edited. */
+function editedFacts(manifest: LabManifest): string[] {
+  if (!isScenarioId(manifest.scenario)) return [];
+  let varying: string[];
+  try {
+    varying = Object.entries(loadScenario(manifest.scenario).facts).filter(([, f]) => f.varies).map(([k]) => k);
+  } catch {
+    return [];
+  }
+  let expected: Record<string, unknown>;
+  try {
+    expected = variantFacts(manifest.scenario, manifest.seed);
+  } catch {
+    return [];
+  }
+  return varying.filter((k) => k in expected && String(manifest.facts[k]) !== String(expected[k]));
+}
+
+/**
+ * Checks that a bundle (an extracted `labctl submit` archive or a folder) came unchanged from its
+ * learner's own lab. Never throws for bad input: every problem is a finding.
+ */
+export async function verifyBundle(root: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const findings: VerifyResult['findings'] = [];
+  const add = (status: ProvenanceStatus, message: string) => findings.push({ status, message });
+  const onDisk = await listBundleFiles(root).catch(() => [] as string[]);
+
+  let record: Provenance | undefined;
+  const raw = await readJson(join(root, PROVENANCE_FILE));
+  if (raw.missing) add('unsigned', `no ${PROVENANCE_FILE}: not bundled with \`labctl submit\``);
+  else if (raw.error) add('tampered', `${PROVENANCE_FILE}: ${raw.error}`);
+  else {
+    const parsed = ProvenanceSchema.safeParse(raw.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      add('tampered', `${PROVENANCE_FILE}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+    } else record = parsed.data;
+  }
+
+  if (record) {
+    if (options.classSecret) {
+      const expected = provenanceHmac(record, learnerKey(options.classSecret, record.learner));
+      if (!sameDigest(expected, record.hmac)) {
+        add('tampered', `HMAC mismatch: the record was changed after \`labctl submit\`, or not signed with ${record.learner}'s key`);
+      }
+    } else add('unchecked', 'HMAC not checked: no class secret given');
+    const listed = Object.keys(record.files).sort();
+    for (const rel of listed) {
+      if (!isSafeRelPath(rel)) {
+        add('tampered', `${PROVENANCE_FILE}: unsafe path ${JSON.stringify(rel)}`);
+        continue;
+      }
+      const actual = onDisk.includes(rel) ? await hashFile(join(root, rel)).catch(() => null) : null;
+      if (actual === null) add('tampered', `${rel}: listed in ${PROVENANCE_FILE} but missing`);
+      else if (!sameDigest(actual, record.files[rel])) add('tampered', `${rel}: changed after \`labctl submit\` (sha256 differs)`);
+    }
+    for (const rel of onDisk) if (!(rel in record.files)) add('tampered', `${rel}: added after \`labctl submit\` (not in ${PROVENANCE_FILE})`);
+  }
+
+  let manifest: LabManifest | undefined;
+  const m = await readJson(join(root, MANIFEST_FILE));
+  if (m.missing) {
+    if (record) add('tampered', `no ${MANIFEST_FILE}: a \`labctl submit\` bundle always carries its lab manifest`);
+  } else if (m.error) {
+    if (record) add('tampered', `${MANIFEST_FILE}: ${m.error}`);
+  } else {
+    const parsed = LabManifestSchema.safeParse(m.data);
+    if (parsed.success) manifest = parsed.data;
+    else if (record) add('tampered', `${MANIFEST_FILE}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+  }
+
+  if (manifest) {
+    if (record) {
+      if (manifest.learner !== record.learner) {
+        add('wrong-learner', `${MANIFEST_FILE} is ${manifest.learner ? `learner ${manifest.learner}'s` : 'a'} lab, but the bundle is signed for ${record.learner}`);
+      }
+      if (manifest.scenario !== record.scenario) add('tampered', `${MANIFEST_FILE} is scenario ${manifest.scenario}, the record says ${record.scenario}`);
+      if (manifest.seed !== record.seed) add('tampered', `${MANIFEST_FILE} seed differs from the record's`);
+    }
+    const learner = record?.learner ?? manifest.learner;
+    if (options.classSecret && learner && (options.requireDerivedSeed ?? true) && isScenarioId(manifest.scenario)) {
+      if (manifest.seed !== deriveSeed(options.classSecret, learner, manifest.scenario)) {
+        add('wrong-learner', `the lab's seed is not ${learner}'s: the lab was injected for another learner (or with --seed)`);
+      }
+    }
+    const edited = editedFacts(manifest);
+    if (edited.length) add('tampered', `${MANIFEST_FILE}: ${edited.join(', ')} do not match the lab's seed (edited)`);
+    const captures = options.captures ?? (await parseCaptures(root, onDisk));
+    for (const mm of checkVariantNames(manifest.scenario, manifest.facts, captures).mismatches) {
+      add('wrong-learner', `the ${mm.tool} capture shows ${mm.fact} "${mm.seen}", but this lab's is "${mm.expected}": captured on another learner's lab`);
+    }
+  }
+
+  if (!findings.some((f) => f.status !== 'verified')) add('verified', record ? `signed by ${record.learner}'s lab key; files intact` : 'intact');
+  findings.sort((a, b) => SEVERITY.indexOf(a.status) - SEVERITY.indexOf(b.status));
+  const status = findings[0].status;
+  const shown = findings.filter((f) => f.status !== 'unchecked' || status === 'unchecked');
+  return {
+    status,
+    message: shown.map((f) => f.message).join('; '),
+    findings,
+    ...((record?.learner ?? manifest?.learner) ? { learner: record?.learner ?? manifest?.learner } : {}),
+    ...((record?.scenario ?? manifest?.scenario) ? { scenario: record?.scenario ?? manifest?.scenario } : {}),
+    ...(record?.createdAt ? { createdAt: record.createdAt } : {}),
+  };
+}
