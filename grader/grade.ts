@@ -21,6 +21,9 @@ export interface GradeOptions {
   evidenceOnly?: boolean;
 }
 
+/** Files the loader sets aside by design; anything else it skips is worth telling the learner about. */
+const NOT_CAPTURES = new Set(['answers file', 'lab manifest', 'hidden file', 'hidden folder', 'macOS archive metadata', 'readme']);
+
 /** answers.yaml keys that are metadata, not answers. */
 const META_KEYS = new Set(['scenario', 'learner']);
 
@@ -116,6 +119,9 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
     .filter((p) => !(options.evidenceOnly && p.code === 'missing-answers'))
     .map((p) => ({ file: p.file, line: p.line, field: p.field, message: p.hint ? `${p.message} (${p.hint})` : p.message }));
   const notes: string[] = [...sub.notes];
+  for (const skipped of sub.skipped) {
+    if (!NOT_CAPTURES.has(skipped.reason)) notes.push(`${skipped.rel}: not graded: ${skipped.reason}`);
+  }
   const manifestFile = options.manifestPath ?? sub.manifest?.path ?? 'lab-manifest.json';
   const rawManifest = explicitManifest ?? sub.manifest?.data;
   const manifest = rawManifest === undefined ? undefined : validateManifest(rawManifest, manifestFile, problems);

@@ -157,7 +157,7 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
       }
     }
     const edited = editedFacts(manifest);
-    if (edited.length) add('tampered', `${MANIFEST_FILE}: ${edited.join(', ')} do not match the lab's seed (edited)`);
+    if (edited.length) add('tampered', `${MANIFEST_FILE}: ${edited.join(', ')} ${edited.length > 1 ? 'do' : 'does'} not match the lab's seed (edited)`);
     const captures = options.captures ?? (await parseCaptures(root, onDisk));
     for (const mm of checkVariantNames(manifest.scenario, manifest.facts, captures).mismatches) {
       add('wrong-learner', `the ${mm.tool} capture shows ${mm.fact} "${mm.seen}", but this lab's is "${mm.expected}": captured on another learner's lab`);
