@@ -22,27 +22,26 @@ const slug = (what: string, max: number) =>
     .max(max)
     .regex(/^[a-z0-9][a-z0-9-]*$/, `${what} must be lowercase letters, digits and dashes, starting with a letter or digit`);
 
-const didYouMean = (input: unknown, known: readonly string[]) => {
-  const guess = typeof input === 'string' ? closest(input, known) : null;
-  return guess ? ` (did you mean "${guess}"?)` : '';
-};
+/** zod calls enum error functions for missing values too; those are a missing field, not an unknown value. */
+const enumError =
+  (known: readonly string[], describe: (value: string, didYouMean: string) => string) => (iss: { input?: unknown }) => {
+    if (iss.input === undefined) return 'required field is missing';
+    const guess = typeof iss.input === 'string' ? closest(iss.input, known) : null;
+    return describe(JSON.stringify(iss.input), guess ? ` (did you mean "${guess}"?)` : '');
+  };
 
-const RegionSchema = z.enum(AWS_REGIONS, {
-  error: (iss) => `unknown AWS region ${JSON.stringify(iss.input)}${didYouMean(iss.input, AWS_REGIONS)}`,
-});
+const RegionSchema = z.enum(AWS_REGIONS, { error: enumError(AWS_REGIONS, (v, dym) => `unknown AWS region ${v}${dym}`) });
 
 const DistroSchema = z.enum(DISTRO_IDS, {
-  error: (iss) =>
-    `unknown distro ${JSON.stringify(iss.input)}${didYouMean(iss.input, DISTRO_IDS)}; known: ${DISTRO_IDS.join(', ')}`,
+  error: enumError(DISTRO_IDS, (v, dym) => `unknown distro ${v}${dym}; known: ${DISTRO_IDS.join(', ')}`),
 });
 
 const InstanceTypeSchema = z.enum(INSTANCE_TYPES, {
-  error: (iss) =>
-    `instance type ${JSON.stringify(iss.input)} is not in infra/prices.json${didYouMean(iss.input, INSTANCE_TYPES)}; allowed: ${INSTANCE_TYPES.join(', ')}`,
+  error: enumError(INSTANCE_TYPES, (v, dym) => `instance type ${v} is not in infra/prices.json${dym}; allowed: ${INSTANCE_TYPES.join(', ')}`),
 });
 
 const ScenarioSchema = z.enum(SCENARIO_IDS, {
-  error: (iss) => `unknown scenario ${JSON.stringify(iss.input)}; known: ${SCENARIO_IDS.join(', ')}`,
+  error: enumError(SCENARIO_IDS, (v, dym) => `unknown scenario ${v}${dym}; known: ${SCENARIO_IDS.join(', ')}`),
 });
 
 const SSH_KEY = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
@@ -56,10 +55,11 @@ export const SshPublicKeySchema = z
 /** Accepts `4h`, `90m`, `1h30m`; classes run for minutes to a few days, never unbounded. */
 export const DurationSchema = z
   .string()
-  .regex(/^(?=\d)(\d+h)?(\d+m)?$/, { message: 'duration must look like 4h, 90m or 1h30m', abort: true })
+  .regex(/^(?=\d)(\d+h)?(\d+m)?$/, 'duration must look like 4h, 90m or 1h30m')
   .refine((d) => {
     const m = durationMinutes(d);
-    return m >= 10 && m <= 7 * 24 * 60;
+    // A malformed duration already has its own message; `abort` would also skip the cross-field checks.
+    return Number.isNaN(m) || (m >= 10 && m <= 7 * 24 * 60);
   }, 'duration must be between 10m and 168h');
 
 export function durationMinutes(duration: string): number {

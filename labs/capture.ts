@@ -103,7 +103,7 @@ export async function captureScenario(host: LabHost, scenario: ScenarioId, probe
   const runs = await Promise.all(
     planned.map(async ({ spec, command, flavor }): Promise<CaptureRun> => {
       // SIGINT is how a learner stops these tools: every flavor prints its summary on it
-      const res = await host.transport.run(`timeout -s INT -k 10 ${duration} ${command} </dev/null`, { timeoutMs: (duration + 60) * 1000 });
+      const res = await host.transport.run(`timeout -s INT -k 30 ${duration} ${command} </dev/null`, { timeoutMs: (duration + 90) * 1000 });
       const text = [res.stderr, res.stdout].filter((s) => s.length).join(res.stderr.endsWith('\n') ? '' : '\n');
       await writeFile(join(dir, spec.file), text);
       return { tool: spec.tool, file: spec.file, command, flavor, exitCode: res.exitCode, text };

@@ -82,17 +82,28 @@ export function normaliseFsType(fs: string): string {
   return fs === 'ext2/ext3' ? 'ext4' : fs || 'unknown';
 }
 
-async function tryCandidate(host: LabHost, c: ToolCandidate): Promise<TryResult> {
-  const res = await host.transport.run(`timeout -s INT -k 3 ${c.trySec} ${c.command} </dev/null`, { timeoutMs: (c.trySec + 15) * 1000 });
+async function tryOnce(host: LabHost, c: ToolCandidate, sec: number): Promise<TryResult & { silent: boolean }> {
+  const res = await host.transport.run(`timeout -s INT -k 20 ${sec} ${c.command} </dev/null`, { timeoutMs: (sec + 40) * 1000 });
   const out = `${res.stderr}\n${res.stdout}`;
   const fatal = fatalLine(out);
   // 124 = still running at the deadline (the usual good outcome), 0/130 = exited cleanly on SIGINT
   const code = res.exitCode ?? -1;
   const exitedOk = code === 0 || code === 124 || code === 130;
   const firstLine = out.split('\n').map((l) => l.trim()).find((l) => l && !/RLIMIT_MEMLOCK|failed to get syms/.test(l)) ?? '';
-  if (fatal) return { command: c.command, flavor: c.flavor, ok: false, detail: fatal.slice(0, 160) };
-  if (!exitedOk) return { command: c.command, flavor: c.flavor, ok: false, detail: `exit ${code}: ${firstLine.slice(0, 140)}` };
-  return { command: c.command, flavor: c.flavor, ok: true, detail: firstLine.slice(0, 160) || '(ran without output)' };
+  const base = { command: c.command, flavor: c.flavor, silent: false };
+  if (fatal) return { ...base, ok: false, detail: fatal.slice(0, 160) };
+  if (!exitedOk) return { ...base, ok: false, detail: `exit ${code}: ${firstLine.slice(0, 140)}` };
+  // a tool that printed nothing may still be loading (busy host, slow BTF parsing): not proven yet
+  if (!firstLine) return { ...base, ok: false, silent: true, detail: `no output within ${sec}s` };
+  return { ...base, ok: true, detail: firstLine.slice(0, 160) };
+}
+
+/** Runs a candidate briefly; one longer second try when it was merely silent. */
+async function tryCandidate(host: LabHost, c: ToolCandidate): Promise<TryResult> {
+  const first = await tryOnce(host, c, c.trySec);
+  const { silent, ...r } = first.silent ? await tryOnce(host, c, c.trySec * 4) : first;
+  void silent;
+  return r;
 }
 
 async function probeTool(host: LabHost, tool: LessonTool, fsType: string, present: Set<string>): Promise<ToolProbe> {

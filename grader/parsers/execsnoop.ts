@@ -5,7 +5,7 @@
  */
 import type { ExecsnoopSummary, Flavor } from './types.ts';
 import { type LineParser, WarningList } from './line-parser.ts';
-import { BoundedCounts, clockSeconds, endsWithWord, isInt, round3, splitFields, toNum } from './text.ts';
+import { BoundedCounts, clockSeconds, endsWithWord, isInt, round3, sliceTrimEnd, splitFields, toNum } from './text.ts';
 import { TimeSpan } from './time-span.ts';
 
 type MidColumn = 'PID' | 'PPID' | 'PCOMM' | 'CPU' | 'RET';
@@ -89,8 +89,9 @@ function fitsMid(tokens: string[], start: number, mid: MidColumn[]): boolean {
 export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRow | 'bad' | null {
   const p = layout.prefix.length;
   const midLen = layout.mid.length;
-  const f = splitFields(line, p + 1 + midLen + 4);
-  const tok = f.tokens;
+  // fast path: exactly the fixed columns plus the first ARGS token (for its offset)
+  let f = splitFields(line, p + 2 + midLen);
+  let tok = f.tokens;
   if (tok.length === 0) return null;
   let time = NaN;
   let clock = false;
@@ -118,7 +119,7 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
   if (!layout.hasComm) {
     if (!fitsMid(tok, p, layout.mid)) return p > 0 || isInt(tok[0]) ? 'bad' : null;
     const argsIdx = p + midLen;
-    const args = argsIdx < tok.length ? line.slice(f.starts[argsIdx]).trimEnd() : '';
+    const args = argsIdx < tok.length ? sliceTrimEnd(line, f.starts[argsIdx]) : '';
     const argv0 = tok[argsIdx] ?? '';
     const comm = argv0.slice(argv0.lastIndexOf('/') + 1).slice(0, 15);
     const ppid = layout.mid[1] === 'PPID' ? tok[p + 1] : undefined;
@@ -126,7 +127,12 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
   }
   // a comm may contain spaces ("npm exec tsc --"): try the one-token comm first, then wider ones
   let shift = 0;
-  while (shift <= 3 && !fitsMid(tok, p + 1 + shift, layout.mid)) shift++;
+  if (!fitsMid(tok, p + 1, layout.mid)) {
+    f = splitFields(line, p + 2 + midLen + 3);
+    tok = f.tokens;
+    shift = 1;
+    while (shift <= 3 && !fitsMid(tok, p + 1 + shift, layout.mid)) shift++;
+  }
   if (shift > 3) return p > 0 || isInt(tok[p + 1]) ? 'bad' : null;
   const comm = shift === 0 ? tok[p] : tok.slice(p, p + 1 + shift).join(' ');
   const base = p + 1 + shift;
@@ -137,7 +143,7 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
     else if (layout.mid[j] === 'RET') ret = Number(tok[base + j]);
   }
   const argsIdx = base + midLen;
-  const args = argsIdx < tok.length ? line.slice(f.starts[argsIdx]).trimEnd() : '';
+  const args = argsIdx < tok.length ? sliceTrimEnd(line, f.starts[argsIdx]) : '';
   return { comm, ppid, ret, args, time, clock, wholeSeconds: whole };
 }
 

@@ -3,7 +3,6 @@
  * a 1 GB file go through identical code; the file version streams in large chunks with flat memory.
  */
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { type Capture, ParseError } from './types.ts';
 import { CaptureBuilder } from './capture-builder.ts';
 
@@ -14,6 +13,7 @@ export * from './types.ts';
 /** How much of the start of the input is checked for being text. */
 export const BINARY_PROBE_BYTES = 1024;
 const CHUNK_BYTES = 1 << 20;
+const MAX_LINE_BYTES = 16 << 20;
 
 /** Why the first KiB is not text (NUL bytes, invalid UTF-8), or null when it is. */
 export function binaryReason(head: Uint8Array): string | null {
@@ -63,10 +63,19 @@ export function parseCaptureText(text: string, source: string): Capture {
  */
 export async function parseCaptureFile(path: string): Promise<Capture> {
   const b = new CaptureBuilder();
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
   let no = 0;
   let first = true;
+  let leftover: Buffer | null = null;
+  const pushText = (text: string) => {
+    let start = 0;
+    let end = text.indexOf('\n');
+    while (end >= 0) {
+      b.push(text.slice(start, end), ++no);
+      start = end + 1;
+      end = text.indexOf('\n', start);
+    }
+    b.push(start === 0 ? text : text.slice(start), ++no);
+  };
   try {
     const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -78,15 +87,19 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
           throw new ParseError(why, path);
         }
       }
-      const text = carry + decoder.write(chunk);
-      let start = 0;
-      let end = text.indexOf('\n');
-      while (end >= 0) {
-        b.push(text.slice(start, end), ++no);
-        start = end + 1;
-        end = text.indexOf('\n', start);
+      // split on newline bytes, then decode: 0x0A never occurs inside a multi-byte UTF-8 sequence
+      const buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+      const last = buf.lastIndexOf(10);
+      if (last < 0) {
+        // one enormous "line": cut it so memory stays bounded
+        if (buf.length > MAX_LINE_BYTES) {
+          pushText(buf.toString('utf8'));
+          leftover = null;
+        } else leftover = buf;
+        continue;
       }
-      carry = start === 0 ? text : text.slice(start);
+      pushText(buf.toString('utf8', 0, last));
+      leftover = last + 1 < buf.length ? buf.subarray(last + 1) : null;
     }
   } catch (err) {
     if (err instanceof ParseError) throw err;
@@ -94,7 +107,6 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
     const what = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new ParseError(`cannot read capture: ${what}`, path);
   }
-  carry += decoder.end();
-  if (carry.length > 0) b.push(carry, ++no);
+  if (leftover && leftover.length > 0) pushText(leftover.toString('utf8'));
   return b.finish();
 }

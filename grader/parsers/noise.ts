@@ -23,7 +23,10 @@ const NOISE_PREFIXES = [
 
 /** True for lines that are never data, for any tool. Blank lines are not noise: they end blocks. */
 export function isNoiseLine(line: string): boolean {
-  const t = line.trimStart();
+  // fast exit on the hot path: data rows start with a digit, a space-padded column or a lower-case comm
+  const c0 = line.charCodeAt(0);
+  if ((c0 >= 48 && c0 <= 57) || (c0 >= 97 && c0 <= 122 && c0 !== 102 && c0 !== 117)) return false;
+  const t = c0 === 32 || c0 === 9 ? line.trimStart() : line;
   if (t.length === 0) return false;
   const c = t.charCodeAt(0);
   // shell prompts in example files and pasted terminals: "# ./execsnoop -x", "$ sudo ...", "(root) ~ # ..."

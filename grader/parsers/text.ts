@@ -64,12 +64,32 @@ export function toInt(s: string | undefined): number {
   return isInt(s) ? Number(s) : NaN;
 }
 
-const DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/;
-
-/** Decimal value of `s` (e.g. `16.05`, `3415860.022`), or NaN. */
+/** Decimal value of `s` (e.g. `16.05`, `3415860.022`, `-2`), or NaN. A char loop: this runs on every row. */
 export function toNum(s: string | undefined): number {
-  if (s === undefined || !DECIMAL.test(s)) return NaN;
-  return Number(s);
+  if (s === undefined) return NaN;
+  const n = s.length;
+  let i = n > 0 && s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return NaN;
+  let digits = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else return NaN;
+  }
+  return digits > 0 ? Number(s) : NaN;
+}
+
+/** `line` from `start` with trailing spaces/tabs/CR cut, in one slice. */
+export function sliceTrimEnd(line: string, start: number): string {
+  let e = line.length;
+  while (e > start) {
+    const c = line.charCodeAt(e - 1);
+    if (c !== 32 && c !== 9 && c !== 13) break;
+    e--;
+  }
+  return line.slice(start, e);
 }
 
 /** `HH:MM:SS` or `HH:MM:SS.ffffff` -> seconds since midnight, or NaN. */

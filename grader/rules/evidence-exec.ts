@@ -13,7 +13,7 @@ export function execDominant(ctx: RuleContext, p: { comm: string; minShare: numb
   const ranked = Object.entries(exec.byComm).sort((a, b) => b[1] - a[1]);
   const rank = ranked.findIndex(([c]) => sameComm(c, p.comm)) + 1;
   if (n === 0) return fail(`the capture shows ${exec.events} execs, none of them by the process behind the load`);
-  const text = `${p.comm} accounts for ${n} of ${exec.events} execs (${pct(share)}, rank ${rank})`;
+  const text = `the incident's command accounts for ${n} of ${exec.events} execs (${pct(share)}, rank ${rank})`;
   if (share >= p.minShare && rank <= 3) return pass(text);
   return fail(`${text}: not enough to explain the load`);
 }
@@ -25,11 +25,11 @@ export function execRate(ctx: RuleContext, p: { comm: string; minRatePerSec: num
   const n = countFor(exec.byComm, p.comm);
   if (n === 0) return fail(`no execs of the process behind the load in the capture`);
   if (exec.timedSec <= 0) {
-    return partial(0.5, `${n} execs of ${p.comm}, but the capture has no timestamps, so the rate cannot be measured`);
+    return partial(0.5, `${n} execs of the incident's command, but the capture has no timestamps, so the rate cannot be measured`);
   }
   let rate = 0;
   for (const [comm, r] of Object.entries(exec.ratePerSecByComm)) if (sameComm(comm, p.comm)) rate += r;
-  const text = `${p.comm} runs ${rate.toFixed(1)} times per second over ${exec.timedSec.toFixed(1)} s of capture`;
+  const text = `the incident's command runs ${rate.toFixed(1)} times per second over ${exec.timedSec.toFixed(1)} s of capture`;
   return rate >= p.minRatePerSec ? pass(text) : fail(`${text}, below the ${p.minRatePerSec}/s the incident produces`);
 }
 
@@ -49,6 +49,6 @@ export function execSingleParent(ctx: RuleContext, p: { comm: string; minShare: 
       : fail('no execs of the process behind the load in the capture');
   }
   const [ppid, count] = Object.entries(parents).sort((a, b) => b[1] - a[1])[0];
-  const text = `PPID ${ppid} started ${count} of ${total} ${p.comm} processes (${pct(count / total)})`;
+  const text = `PPID ${ppid} started ${count} of the ${total} processes of the incident's command (${pct(count / total)})`;
   return count / total >= p.minShare ? pass(text) : fail(`${text}: no single parent stands out`);
 }

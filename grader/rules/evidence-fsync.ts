@@ -17,7 +17,7 @@ export function fsyncDominant(ctx: RuleContext, p: { comm: string; minShare: num
     const share = syncs / fs.events;
     const byComm = countFor(fs.byComm, p.comm);
     const text = `${syncs} of ${fs.events} slow ${fs.fs.join('/')} operations are fsyncs (${pct(share)})`;
-    if (share >= p.minShare && byComm > 0) return pass(`${text}, from ${p.comm}`);
+    if (share >= p.minShare && byComm > 0) return pass(`${text}, from the slow application`);
     if (share >= p.minShare) return partial(0.5, `${text}, but none from the slow application`);
     return fail(`${text}: fsync does not stand out`);
   }
@@ -61,7 +61,7 @@ export function fsyncFile(ctx: RuleContext, p: { comm: string; file: string }): 
     const own = Object.entries(opens.pathsByComm)
       .filter(([comm]) => comm.slice(0, 15) === p.comm.slice(0, 15))
       .flatMap(([, paths]) => Object.keys(paths));
-    if (own.some((path) => baseName(path) === baseName(p.file))) return pass(`opensnoop shows ${p.comm} opening the file it syncs`);
+    if (own.some((path) => baseName(path) === baseName(p.file))) return pass('opensnoop shows the slow application opening the file it syncs');
     if (Object.keys(opens.byPath).some((path) => baseName(path) === baseName(p.file))) {
       return pass('opensnoop shows the file the slow application writes being opened');
     }

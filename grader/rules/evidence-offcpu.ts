@@ -12,7 +12,7 @@ export function offcpuFutexDominant(ctx: RuleContext, p: { comm: string; minShar
   const futex = countFor(off.futexByComm, p.comm);
   const share = futex / total;
   const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
-  const text = `${p.comm}: ${ms(futex)} of ${ms(total)} off-CPU time is in futex waits (${pct(share)})`;
+  const text = `the slow service: ${ms(futex)} of ${ms(total)} off-CPU time is in futex waits (${pct(share)})`;
   return share >= p.minShare ? pass(text) : fail(`${text}: the threads are blocked on something else`);
 }
 
@@ -25,7 +25,7 @@ export function offcpuFunctionInStacks(ctx: RuleContext, p: { comm: string; func
   const fn = new RegExp(`(^|[\\s;])${p.function.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\+0x[0-9a-f]+)?($|[\\s;(])`);
   const hits = stacks.filter((s) => s.frames.some((f) => fn.test(f)));
   const locked = hits.filter((s) => s.frames.some((f) => FUTEX_FRAME.test(f)));
-  if (locked.length) return pass(`${locked.length} futex-wait stack(s) of ${p.comm} pass through the function that takes the lock`);
+  if (locked.length) return pass(`${locked.length} futex-wait stack(s) of the slow service pass through the function that takes the lock`);
   if (hits.length) return partial(0.5, 'the function appears in stacks, but not in futex waits');
   const userFrames = stacks.some((s) => s.frames.some((f) => !/^\[|^0x|^[a-z_]+\+0x/.test(f) && !FUTEX_FRAME.test(f)));
   return fail(userFrames ? 'the stacks do not show the function that holds up the threads' : 'the stacks have no user-space frames (missed user stacks?)');

@@ -45,7 +45,7 @@ describe('gradeSubmission on a real execsnoop capture', () => {
     expect(report.captures).toEqual([{ file: 'captures/execsnoop-libbpf-t-curlloop.txt', tool: 'execsnoop', flavor: 'libbpf' }]);
     const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
     // 20 curl of 130 execs in the fixture: below the 20% the scenario asks for.
-    expect(byId['culprit-dominates'].message).toContain('curl accounts for 20 of 130 execs (15%');
+    expect(byId['culprit-dominates'].message).toContain("the incident's command accounts for 20 of 130 execs (15%");
     expect(byId['culprit-dominates'].status).toBe('fail');
     expect(byId['culprit-dominates'].hint).toBeTruthy();
     expect(byId['parent-answer'].status).toBe('pass');
