@@ -6,6 +6,8 @@ import { registerScenarios } from './commands/scenarios.ts';
 import { registerLab } from './commands/lab.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerClassroom } from './commands/classroom.ts';
+import { registerSubmit } from './commands/submit.ts';
+import { registerLearner } from './commands/learner.ts';
 
 const program = new Command()
   .name('labctl')
@@ -20,6 +22,8 @@ registerScenarios(program);
 registerLab(program);
 registerDemo(program);
 registerClassroom(program);
+registerSubmit(program);
+registerLearner(program);
 
 /** Errors meant for users carry a `hint` and/or an `exitCode`; anything else is a bug and shows its stack. */
 function report(err: unknown): number {

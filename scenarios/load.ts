@@ -93,6 +93,12 @@ export function loadScenario(id: string, root = SCENARIOS_DIR): Scenario {
   if (!known.includes(id)) {
     throw new LabctlError(`unknown scenario "${id}"`, `known scenarios: ${known.join(', ')}`);
   }
+  // Batch grading loads the same scenario for every submission; parsing and validating it is most of a
+  // small submission's grading time. Cached per file modification time, so an edited scenario is re-read.
+  const file = join(root, id, 'scenario.yaml');
+  const mtime = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  const cached = scenarioCache.get(file);
+  if (cached && cached.mtime === mtime) return cached.scenario;
   const result = readScenarioDir(join(root, id));
   if (!result.scenario || result.errors.length) {
     throw new LabctlError(
@@ -100,8 +106,12 @@ export function loadScenario(id: string, root = SCENARIOS_DIR): Scenario {
       'run `npx labctl scenarios validate` for details',
     );
   }
+  scenarioCache.set(file, { mtime, scenario: result.scenario });
   return result.scenario;
 }
+
+/** Valid scenarios by scenario.yaml path; callers treat the returned objects as read-only. */
+const scenarioCache = new Map<string, { mtime: number; scenario: Scenario }>();
 
 /** Fills `{{fact}}` placeholders. A value that is exactly one placeholder keeps the fact's type (numbers stay numbers). */
 export function fillTemplate(value: string | number, facts: Record<string, string | number | boolean>): string | number {

@@ -68,11 +68,14 @@ async function runTerraform(action: TerraformAction, stackDir: string, opts: Com
   if (mirrorFromEnv()) process.stdout.write(pc.dim(`using the provider mirror ${mirrorFromEnv()} (${MIRROR_ENV})\n`));
   for (const result of await runSteps(steps, 'inherit')) {
     if (result.exitCode !== 0) {
+      const subcommand = result.step.args[1];
       throw new LabctlError(
-        `terraform ${result.step.args[1]} failed (exit ${result.exitCode}) in ${rel(stackDir)}`,
-        action === 'validate' || action === 'test'
-          ? `offline? set ${MIRROR_ENV}=/path/to/provider-mirror; the failing check's message is above`
-          : 'read terraform\'s message above; your AWS credentials come from the usual AWS_* variables or ~/.aws',
+        `terraform ${subcommand} failed (exit ${result.exitCode}) in ${rel(stackDir)}`,
+        subcommand === 'init' && !mirrorFromEnv()
+          ? `offline? point ${MIRROR_ENV} at a provider mirror holding hashicorp/aws 5.100.0 (e.g. /opt/tf-plugins)`
+          : action === 'validate' || action === 'test'
+            ? 'the failing check and its message are above'
+            : "read terraform's message above; AWS credentials come from the usual AWS_* variables or ~/.aws",
         1,
       );
     }
@@ -80,7 +83,13 @@ async function runTerraform(action: TerraformAction, stackDir: string, opts: Com
 }
 
 function checkInventory(file: string): number {
-  const parsed = InventorySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new LabctlError(`${file}: not the JSON terraform output should write (${(err as Error).message})`, 'rerun: terraform output -json inventory');
+  }
+  const parsed = InventorySchema.safeParse(json);
   if (!parsed.success) throw new LabctlError(`${file}: terraform's inventory output does not match the inventory format`, parsed.error.message);
   return parsed.data.hosts.length;
 }
@@ -88,7 +97,19 @@ function checkInventory(file: string): number {
 export function registerClassroom(program: Command): void {
   const classroom = program
     .command('classroom')
-    .description('provision one lab VM per learner per distro on AWS from classroom.yaml (CDKTF -> plain terraform)');
+    .description('provision one lab VM per learner per distro on AWS from classroom.yaml (CDKTF -> plain terraform)')
+    .addHelpText(
+      'after',
+      `
+Offline: set ${MIRROR_ENV}=/opt/tf-plugins (a terraform filesystem mirror with hashicorp/aws 5.100.0) for
+validate/test; without it terraform downloads the provider. deploy/destroy use your usual AWS credentials.
+
+Examples:
+  $ labctl classroom synth -c infra/examples/classroom.yaml
+  $ ${MIRROR_ENV}=/opt/tf-plugins labctl classroom test -c infra/examples/classroom.yaml
+  $ labctl classroom deploy -c classroom.yaml --dry-run
+  $ terraform -chdir=cdktf.out/stacks/<class> output -json inventory > inventory.json`,
+    );
 
   const sub = (name: string, description: string) =>
     classroom

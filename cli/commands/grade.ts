@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { gradeSubmission } from '../../grader/grade.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../grader/report/index.ts';
 import { LabctlError } from '../errors.ts';
+import { BATCH_HELP, gradeBatchCommand, type BatchFlags } from './grade-batch.ts';
 
 /** Exit codes are a contract (DESIGN.md): 0 passed, 1 not passed, 2 ungradable. */
 export function exitCodeFor(report: { gradable: boolean; passed: boolean }): number {
@@ -25,24 +26,37 @@ export function registerGrade(program: Command): void {
   program
     .command('grade')
     .description('grade a learner submission (a folder or .tar.gz with answers.yaml and tool captures)')
-    .argument('<submission>', 'submission folder or .tar.gz')
+    .argument('[submission]', 'submission folder or .tar.gz (or use --batch DIR)')
     .option('--scenario <id>', 'scenario to grade against (default: from the manifest, else answers.yaml `scenario:`)')
     .option('--manifest <file>', 'lab-manifest.json written by `labctl lab inject` (wins over one in the submission)')
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--evidence-only', 'grade the captures only, not the answers (readiness checks)')
+    .option('--batch <dir>', 'grade every submission (folder or .tar.gz) in DIR: gradebook, reports, class report')
+    .option('--roster <file>', 'batch: roster CSV (learner,name,email) or YAML list of learner ids')
+    .option('--secret <secret>', 'batch: class secret to verify `labctl submit` bundles (default: env LABCTL_CLASS_SECRET)')
+    .option('--out-dir <dir>', 'batch: where to write the gradebook and reports', 'grades')
+    .option('--jobs <n>', 'batch: worker threads (default: one per core; 0 = none)')
+    .option('--any-seed', 'batch: accept labs whose seed was not derived from the secret (injected with --seed)')
     .addHelpText(
       'after',
       `
 Exit status: 0 passed, 1 not passed, 2 ungradable (bad input; the report says why).
+${BATCH_HELP}
 
 Examples:
   $ labctl grade scenarios/ghost-load/examples/correct
   $ labctl grade submission.tar.gz --manifest lab-manifest.json --format json
   $ labctl grade ./work --scenario fsync-latency --format junit --out junit.xml
-  $ labctl grade ./work --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+  $ labctl grade ./work --format markdown >> "$GITHUB_STEP_SUMMARY"
+  $ LABCTL_CLASS_SECRET=... labctl grade --batch ./submissions --roster roster.csv --out-dir grades`,
     )
-    .action(async (submission: string, opts: { scenario?: string; manifest?: string; format: ReportFormat; out?: string; evidenceOnly?: boolean }) => {
+    .action(async (submission: string | undefined, opts: { scenario?: string; manifest?: string; format: ReportFormat; out?: string; evidenceOnly?: boolean } & Partial<BatchFlags>) => {
+      if (opts.batch) {
+        process.exitCode = await gradeBatchCommand(opts as BatchFlags, submission);
+        return;
+      }
+      if (!submission) throw new LabctlError('no submission to grade', 'labctl grade ./my-submission (a folder or .tar.gz), or labctl grade --batch DIR');
       const report = await gradeSubmission(submission, {
         scenario: opts.scenario,
         manifestPath: opts.manifest,

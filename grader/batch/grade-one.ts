@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { gradeSubmission } from '../grade.ts';
 import { LabManifestSchema } from '../manifest.ts';
 import { parseCaptureFile } from '../parsers/index.ts';
@@ -69,7 +68,7 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
     return {
       ...base(fallbackLearner, learnerFrom),
       scenario: task.scenario ?? 'unknown',
-      report: ungradableReport(task.scenario ?? 'unknown', fallbackLearner, `${task.entry}: ${errorText(err)}`),
+      report: ungradableReport(task.scenario ?? 'unknown', fallbackLearner, errorText(err).split(task.path).join(task.entry)),
       provenance: { status: 'not-checked', message: 'not a submission' },
       ms: performance.now() - started,
     };

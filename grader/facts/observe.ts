@@ -24,6 +24,8 @@ export interface Observations {
   /** bpftrace histograms of fsync/fdatasync latency (map or key names mention sync) */
   fsyncHist?: LatencyObservation;
   opens?: OpensObservation;
+  /** sync calls per comm from tools that see the calls but not their latency (syncsnoop.bt) */
+  syncCalls?: Counts;
 }
 
 export interface ExecObservation {
@@ -155,7 +157,8 @@ function observeOffcpu(list: CaptureOf<'offcputime'>[]): OffcpuObservation | und
   return obs;
 }
 
-function observeFs(list: CaptureOf<'fsslower'>[]): FsObservation | undefined {
+function observeFs(all: CaptureOf<'fsslower'>[]): FsObservation | undefined {
+  const list = all.filter((c) => c.summary.latencyMeasured !== false);
   if (!list.length) return undefined;
   const obs: FsObservation = { fs: [], events: 0, byType: {}, byComm: {}, typesByFile: {} };
   for (const { summary: s } of list) {
@@ -192,6 +195,14 @@ function observeOpens(list: CaptureOf<'opensnoop'>[]): OpensObservation | undefi
   return obs;
 }
 
+function observeSyncCalls(list: CaptureOf<'fsslower'>[]): Counts | undefined {
+  const unmeasured = list.filter((c) => c.summary.latencyMeasured === false);
+  if (!unmeasured.length) return undefined;
+  const out: Counts = {};
+  for (const c of unmeasured) add(out, c.summary.byComm);
+  return out;
+}
+
 const SYNC_NAME = /f?(data)?sync/i;
 
 /** Derives observations from every parsed capture of a submission. */
@@ -211,5 +222,6 @@ export function observe(captures: Capture[]): Observations {
     syscount: observeSyscount(of(captures, 'syscount')),
     fsyncHist: latency(syncHists),
     opens: observeOpens(of(captures, 'opensnoop')),
+    syncCalls: observeSyncCalls(of(captures, 'fsslower')),
   };
 }

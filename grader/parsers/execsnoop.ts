@@ -5,7 +5,7 @@
  */
 import type { ExecsnoopSummary, Flavor } from './types.ts';
 import { type LineParser, WarningList } from './line-parser.ts';
-import { BoundedCounts, clockSeconds, endsWithWord, isInt, round3, sliceTrimEnd, splitFields, toNum } from './text.ts';
+import { BoundedCounts, clockSeconds, endsWithWord, intAt, round3, scanFields, sliceTrimEnd, splitFields, toNum } from './text.ts';
 import { TimeSpan } from './time-span.ts';
 
 type MidColumn = 'PID' | 'PPID' | 'PCOMM' | 'CPU' | 'RET';
@@ -68,40 +68,50 @@ interface ExecRow {
   comm: string;
   ppid: string | undefined;
   ret: number;
-  args: string;
+  /** offset of ARGS in the line (-1: none); sliced only when the args are counted */
+  argsStart: number;
   time: number;
   clock: boolean;
   wholeSeconds: boolean;
 }
 
-function fitsMid(tokens: string[], start: number, mid: MidColumn[]): boolean {
+const STARTS = new Int32Array(64);
+const ENDS = new Int32Array(64);
+
+/** Do the tokens from `start` fit the mid columns (PID, PPID or `?`, CPU, RET; PCOMM is any text)? */
+function fitsMid(line: string, count: number, start: number, mid: MidColumn[]): boolean {
+  if (start + mid.length > count) return false;
   for (let j = 0; j < mid.length; j++) {
-    const t = tokens[start + j];
-    if (t === undefined) return false;
     const kind = mid[j];
     if (kind === 'PCOMM') continue;
-    if (kind === 'PPID' ? !(isInt(t) || t === '?') : !isInt(t)) return false;
+    const s = STARTS[start + j];
+    const e = ENDS[start + j];
+    if (kind === 'PPID' && e - s === 1 && line.charCodeAt(s) === 63 /* ? */) continue;
+    if (Number.isNaN(intAt(line, s, e))) return false;
   }
   return true;
 }
 
-/** Parses one data row against `layout`: a row, 'bad' (looks like a row but does not fit), or null (not a row). */
+/**
+ * Parses one data row against `layout`: a row, 'bad' (looks like a row but does not fit), or null (not a
+ * row). The hot path of `labctl inspect` on big captures: token bounds only, slicing just what is kept.
+ */
 export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRow | 'bad' | null {
   const p = layout.prefix.length;
-  const midLen = layout.mid.length;
-  // fast path: exactly the fixed columns plus the first ARGS token (for its offset)
-  let f = splitFields(line, p + 2 + midLen);
-  let tok = f.tokens;
-  if (tok.length === 0) return null;
+  const mid = layout.mid;
+  const midLen = mid.length;
+  // fixed columns + up to 3 extra comm words + the first ARGS token (for its offset)
+  const count = scanFields(line, p + 5 + midLen, STARTS, ENDS);
+  if (count === 0) return null;
   let time = NaN;
   let clock = false;
   let whole = false;
   for (let i = 0; i < p; i++) {
     const col = layout.prefix[i];
-    const t = tok[i];
     if (col === 'UID') {
-      if (!isInt(t)) return null;
+      if (Number.isNaN(intAt(line, STARTS[i], ENDS[i]))) return null;
     } else if (col === 'TIME') {
+      const t = line.slice(STARTS[i], ENDS[i]);
       const s = clockSeconds(t);
       if (Number.isNaN(s)) return null;
       time = s;
@@ -109,7 +119,7 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
       whole = t.length === 8;
     } else {
       // TIME(s) / TIME(ms) come after TIME when both are printed and win: sub-second resolution
-      const v = toNum(t);
+      const v = toNum(line.slice(STARTS[i], ENDS[i]));
       if (Number.isNaN(v)) return null;
       time = col === 'TIME(ms)' ? v / 1000 : v;
       clock = false;
@@ -117,38 +127,38 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
     }
   }
   if (!layout.hasComm) {
-    if (!fitsMid(tok, p, layout.mid)) return p > 0 || isInt(tok[0]) ? 'bad' : null;
+    if (!fitsMid(line, count, p, mid)) return p > 0 || !Number.isNaN(intAt(line, STARTS[0], ENDS[0])) ? 'bad' : null;
     const argsIdx = p + midLen;
-    const args = argsIdx < tok.length ? sliceTrimEnd(line, f.starts[argsIdx]) : '';
-    const argv0 = tok[argsIdx] ?? '';
+    const argsStart = argsIdx < count ? STARTS[argsIdx] : -1;
+    const argv0 = argsIdx < count ? line.slice(STARTS[argsIdx], ENDS[argsIdx]) : '';
     const comm = argv0.slice(argv0.lastIndexOf('/') + 1).slice(0, 15);
-    const ppid = layout.mid[1] === 'PPID' ? tok[p + 1] : undefined;
-    return { comm, ppid, ret: 0, args, time, clock, wholeSeconds: whole };
+    const ppid = mid[1] === 'PPID' ? line.slice(STARTS[p + 1], ENDS[p + 1]) : undefined;
+    return { comm, ppid, ret: 0, argsStart, time, clock, wholeSeconds: whole };
   }
   // a comm may contain spaces ("npm exec tsc --"): try the one-token comm first, then wider ones
   let shift = 0;
-  if (!fitsMid(tok, p + 1, layout.mid)) {
-    f = splitFields(line, p + 2 + midLen + 3);
-    tok = f.tokens;
-    shift = 1;
-    while (shift <= 3 && !fitsMid(tok, p + 1 + shift, layout.mid)) shift++;
-  }
-  if (shift > 3) return p > 0 || isInt(tok[p + 1]) ? 'bad' : null;
-  const comm = shift === 0 ? tok[p] : tok.slice(p, p + 1 + shift).join(' ');
+  while (shift <= 3 && !fitsMid(line, count, p + 1 + shift, mid)) shift++;
+  if (shift > 3) return p > 0 || (count > p + 1 && !Number.isNaN(intAt(line, STARTS[p + 1], ENDS[p + 1]))) ? 'bad' : null;
+  const comm = line.slice(STARTS[p], ENDS[p + shift]);
   const base = p + 1 + shift;
   let ppid: string | undefined;
   let ret = 0;
   for (let j = 0; j < midLen; j++) {
-    if (layout.mid[j] === 'PPID') ppid = tok[base + j];
-    else if (layout.mid[j] === 'RET') ret = Number(tok[base + j]);
+    if (mid[j] === 'PPID') ppid = line.slice(STARTS[base + j], ENDS[base + j]);
+    else if (mid[j] === 'RET') ret = intAt(line, STARTS[base + j], ENDS[base + j]);
   }
   const argsIdx = base + midLen;
-  const args = argsIdx < tok.length ? sliceTrimEnd(line, f.starts[argsIdx]) : '';
-  return { comm, ppid, ret, args, time, clock, wholeSeconds: whole };
+  const argsStart = argsIdx < count ? STARTS[argsIdx] : -1;
+  return { comm, ppid, ret, argsStart, time, clock, wholeSeconds: whole };
 }
 
 const MAX_COMMS_WITH_DETAIL = 500;
 const MAX_ARGS_PER_COMM = 20;
+/**
+ * ARGS lines are tallied for the first this-many execs of each command only: "the usual command line" is
+ * settled long before that, and hashing every ARGS string of a 1 GB capture would dominate the parse.
+ */
+export const ARGS_SAMPLE_PER_COMM = 10_000;
 
 /** Line consumer for execsnoop output; re-reads the layout at every header (example files hold several). */
 export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
@@ -157,6 +167,7 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
   const byParent = new BoundedCounts();
   const parentsByComm = new Map<string, BoundedCounts>();
   const argsByComm = new Map<string, BoundedCounts>();
+  const argsSampled = new Map<string, { n: number }>();
   const span = new TimeSpan();
   let layout: ExecsnoopLayout | null = null;
   let columns: string[] = [];
@@ -196,7 +207,12 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
         byParent.add(row.ppid);
         detail(parentsByComm, row.comm, 50)?.add(row.ppid);
       }
-      detail(argsByComm, row.comm, MAX_ARGS_PER_COMM)?.add(row.args.slice(0, 200));
+      let sampled = argsSampled.get(row.comm);
+      if (!sampled && argsSampled.size < MAX_COMMS_WITH_DETAIL) argsSampled.set(row.comm, (sampled = { n: 0 }));
+      if (sampled && sampled.n++ < ARGS_SAMPLE_PER_COMM) {
+        const args = row.argsStart < 0 ? '' : sliceTrimEnd(line, row.argsStart);
+        detail(argsByComm, row.comm, MAX_ARGS_PER_COMM)?.add(args.length > 200 ? args.slice(0, 200) : args);
+      }
       if (!Number.isNaN(row.time)) {
         if (row.clock) span.addClock(row.time, row.wholeSeconds);
         else span.addRelative(row.time);

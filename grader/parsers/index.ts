@@ -2,7 +2,8 @@
  * Entry points of the capture parsers. Both feed the same CaptureBuilder line by line, so a string and
  * a 1 GB file go through identical code; the file version streams in large chunks with flat memory.
  */
-import { createReadStream } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { open, type FileHandle } from 'node:fs/promises';
 import { type Capture, ParseError } from './types.ts';
 import { CaptureBuilder } from './capture-builder.ts';
 
@@ -12,8 +13,13 @@ export * from './types.ts';
 
 /** How much of the start of the input is checked for being text. */
 export const BINARY_PROBE_BYTES = 1024;
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 4 << 20;
 const MAX_LINE_BYTES = 16 << 20;
+
+/** Tool output is nearly always ASCII: latin1 decoding is then exact and several times faster than UTF-8. */
+function decode(bytes: Buffer): string {
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
 
 /** Why the first KiB is not text (NUL bytes, invalid UTF-8), or null when it is. */
 export function binaryReason(head: Uint8Array): string | null {
@@ -57,7 +63,7 @@ export function parseCaptureText(text: string, source: string): Capture {
 }
 
 /**
- * Streams a capture file line by line (1 MiB chunks): detection on the first lines, then the tool's
+ * Streams a capture file line by line (4 MiB chunks): detection on the first lines, then the tool's
  * incremental parser, so memory stays flat for any file size.
  * @throws ParseError naming the file when it cannot be read or is binary.
  */
@@ -76,37 +82,50 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
     }
     b.push(start === 0 ? text : text.slice(start), ++no);
   };
+  let fh: FileHandle | undefined;
   try {
-    const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    fh = await open(path, 'r');
+    // one reusable 4 MiB buffer: no per-chunk allocation, few syscalls
+    const chunkBuf = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await fh.read(chunkBuf, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      const chunk = chunkBuf.subarray(0, bytesRead);
       if (first) {
         first = false;
         const why = binaryReason(chunk);
-        if (why) {
-          stream.destroy();
-          throw new ParseError(why, path);
-        }
+        if (why) throw new ParseError(why, path);
       }
       // split on newline bytes, then decode: 0x0A never occurs inside a multi-byte UTF-8 sequence
-      const buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+      let buf: Buffer = chunk;
+      if (leftover) {
+        // finish the partial line without copying the whole chunk
+        const nl = chunk.indexOf(10);
+        if (nl < 0) buf = Buffer.concat([leftover, chunk]);
+        else {
+          b.push(decode(Buffer.concat([leftover, chunk.subarray(0, nl)])), ++no);
+          buf = chunk.subarray(nl + 1);
+        }
+        leftover = null;
+      }
       const last = buf.lastIndexOf(10);
       if (last < 0) {
         // one enormous "line": cut it so memory stays bounded
-        if (buf.length > MAX_LINE_BYTES) {
-          pushText(buf.toString('utf8'));
-          leftover = null;
-        } else leftover = buf;
+        if (buf.length > MAX_LINE_BYTES) pushText(decode(buf));
+        else leftover = Buffer.from(buf); // copy: chunkBuf is reused
         continue;
       }
-      pushText(buf.toString('utf8', 0, last));
-      leftover = last + 1 < buf.length ? buf.subarray(last + 1) : null;
+      pushText(decode(buf.subarray(0, last)));
+      leftover = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : null;
     }
   } catch (err) {
     if (err instanceof ParseError) throw err;
     const e = err as NodeJS.ErrnoException;
     const what = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new ParseError(`cannot read capture: ${what}`, path);
+  } finally {
+    await fh?.close();
   }
-  if (leftover && leftover.length > 0) pushText(leftover.toString('utf8'));
+  if (leftover && leftover.length > 0) pushText(decode(leftover));
   return b.finish();
 }

@@ -70,15 +70,28 @@ export function toNum(s: string | undefined): number {
   const n = s.length;
   let i = n > 0 && s.charCodeAt(0) === 45 ? 1 : 0;
   if (i === n) return NaN;
+  const neg = i === 1;
   let digits = 0;
+  let int = 0;
+  let frac = 0;
+  let scale = 1;
   let dot = false;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 46 && !dot) dot = true;
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (dot) {
+        frac = frac * 10 + (c - 48);
+        scale *= 10;
+      } else int = int * 10 + (c - 48);
+    } else if (c === 46 && !dot) dot = true;
     else return NaN;
   }
-  return digits > 0 ? Number(s) : NaN;
+  if (digits === 0) return NaN;
+  // long inputs would lose precision in the accumulators: let Number() do those
+  if (digits > 15) return Number(s);
+  const v = int + frac / scale;
+  return neg ? -v : v;
 }
 
 /** `line` from `start` with trailing spaces/tabs/CR cut, in one slice. */
@@ -115,14 +128,19 @@ export const OTHER_KEY = '(other)';
 
 /** A string -> count map that stops growing after `limit` distinct keys. */
 export class BoundedCounts {
-  private readonly map = new Map<string, number>();
+  // boxed counts: one hash lookup per add on the hot path instead of a get and a set
+  private readonly map = new Map<string, { n: number }>();
   constructor(private readonly limit = MAX_DISTINCT_KEYS) {}
 
   add(key: string, n = 1): void {
     const cur = this.map.get(key);
-    if (cur !== undefined) this.map.set(key, cur + n);
-    else if (this.map.size < this.limit) this.map.set(key, n);
-    else this.map.set(OTHER_KEY, (this.map.get(OTHER_KEY) ?? 0) + n);
+    if (cur !== undefined) cur.n += n;
+    else if (this.map.size < this.limit) this.map.set(key, { n });
+    else {
+      const other = this.map.get(OTHER_KEY);
+      if (other) other.n += n;
+      else this.map.set(OTHER_KEY, { n });
+    }
   }
 
   get size(): number {
@@ -130,24 +148,24 @@ export class BoundedCounts {
   }
 
   entries(): [string, number][] {
-    return [...this.map.entries()];
+    return [...this.map.entries()].map(([k, v]) => [k, v.n]);
   }
 
   /** Plain object, keys ordered by count descending then name, so output is deterministic. */
   toObject(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [k, v] of sortedEntries(this.map)) out[k] = v;
+    for (const [k, v] of sortedEntries(this.entries())) out[k] = v;
     return out;
   }
 
   /** The key with the highest count (ties: alphabetical), or undefined when empty. */
   top(): string | undefined {
-    return sortedEntries(this.map)[0]?.[0];
+    return sortedEntries(this.entries())[0]?.[0];
   }
 }
 
-function sortedEntries(map: Map<string, number>): [string, number][] {
-  return [...map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+function sortedEntries(entries: [string, number][]): [string, number][] {
+  return entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /** Rounds to 3 decimals: durations/rates in summaries should not carry float noise. */
@@ -164,4 +182,40 @@ export function endsWithWord(line: string, word: string): boolean {
     e--;
   }
   return e >= word.length && line.startsWith(word, e - word.length);
+}
+
+/**
+ * Token bounds of `line` into reusable arrays (no string allocation): returns the token count, at most
+ * `max`. For the per-row hot paths, which then slice only the columns they keep.
+ */
+export function scanFields(line: string, max: number, starts: Int32Array, ends: Int32Array): number {
+  const n = line.length;
+  let count = 0;
+  let i = 0;
+  while (i < n && count < max) {
+    let c = line.charCodeAt(i);
+    while (c === 32 || c === 9) {
+      if (++i >= n) return count;
+      c = line.charCodeAt(i);
+    }
+    starts[count] = i;
+    while (i < n && c !== 32 && c !== 9) c = line.charCodeAt(++i);
+    ends[count++] = i;
+  }
+  return count;
+}
+
+/** Integer in line[s, e), or NaN (same rules as isInt). */
+export function intAt(line: string, s: number, e: number): number {
+  let i = s;
+  const neg = i < e && line.charCodeAt(i) === 45;
+  if (neg) i++;
+  if (i === e || e - i > 15) return NaN;
+  let v = 0;
+  for (; i < e; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + (c - 48);
+  }
+  return neg ? -v : v;
 }

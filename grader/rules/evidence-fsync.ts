@@ -11,7 +11,7 @@ const WAITING_CALLS = new Set([
 
 /** fsync dominates the process's slow file operations (fsslower), or its syscall time (syscount -L). */
 export function fsyncDominant(ctx: RuleContext, p: { comm: string; minShare: number }): RuleOutcome {
-  const { fs, syscount, fsyncHist } = ctx.obs;
+  const { fs, syscount, fsyncHist, syncCalls } = ctx.obs;
   if (fs && fs.events > 0) {
     const syncs = fs.byType.S ?? 0;
     const share = syncs / fs.events;
@@ -36,6 +36,12 @@ export function fsyncDominant(ctx: RuleContext, p: { comm: string; minShare: num
   }
   if (syscount) return partial(0.3, 'syscount counted calls but not their time: run it with -L to see where time goes');
   if (fsyncHist) return partial(0.5, `an fsync latency histogram (${fsyncHist.total} calls), but nothing to compare it with`);
+  if (syncCalls) {
+    const mine = countFor(syncCalls, p.comm);
+    return mine > 0
+      ? partial(0.5, `${mine} sync calls from the slow application, but without their latency`)
+      : fail('the sync calls captured do not come from the slow application');
+  }
   return fail('no capture shows file-system operation latency (fsslower/ext4slower/xfsslower, syscount -L, or a bpftrace fsync histogram)');
 }
 

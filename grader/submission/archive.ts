@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Parser, extract, type ReadEntry } from 'tar';
+import { createGunzip } from 'node:zlib';
+import { Parser, Unpack, type ReadEntry } from 'tar';
 import { ArchiveError } from './errors.ts';
 
 /** Caps on what an archive may expand to: a submission is a few text files, not a disk image. */
@@ -120,6 +121,73 @@ function unreadable(file: string, detail: string): ArchiveError {
 }
 
 /**
+ * The most decompressed data an archive within `limits` can need: the entries' bytes, a header and
+ * padding per entry, and room for pax metadata. More than this is a decompression bomb.
+ */
+export function maxDecompressedBytes(limits: ArchiveLimits): number {
+  return limits.maxTotalBytes + limits.maxEntries * 2048 + 4 * 1024 * 1024;
+}
+
+/**
+ * Feeds the decompressed tar stream into `parser`, doing the gunzip here rather than in node-tar so
+ * that (1) decompressed bytes are counted and capped, and (2) feeding stops at the tar end-of-archive
+ * marker: node-tar buffers everything after it by repeated concatenation, so a few MB of zeros after
+ * the end would otherwise stall the process for minutes.
+ */
+function pumpTarGz(file: string, parser: Parser, limits: ArchiveLimits, fail: (err: ArchiveError) => void): void {
+  const input = createReadStream(file);
+  const gunzip = createGunzip();
+  const cap = maxDecompressedBytes(limits);
+  let seen = 0;
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+    input.destroy();
+    gunzip.destroy();
+  };
+  parser.on('eof', () => {
+    if (stopped) return;
+    stop();
+    parser.end();
+  });
+  gunzip.on('data', (chunk: Buffer) => {
+    if (stopped) return;
+    seen += chunk.length;
+    if (seen > cap) {
+      stop();
+      fail(
+        new ArchiveError(
+          `archive rejected: ${file} decompresses to more than ${cap} bytes`,
+          'Captures are text; trim them or leave out large files.',
+          `decompresses to more than ${cap} bytes`,
+        ),
+      );
+      return;
+    }
+    if (!parser.write(chunk)) {
+      gunzip.pause();
+      parser.once('drain', () => gunzip.resume());
+    }
+  });
+  gunzip.on('end', () => {
+    if (stopped) return;
+    stopped = true;
+    parser.end();
+  });
+  gunzip.on('error', (err) => {
+    if (stopped) return;
+    stop();
+    fail(unreadable(file, `zlib: ${err.message}`));
+  });
+  input.on('error', (err) => {
+    if (stopped) return;
+    stop();
+    fail(unreadable(file, err.message));
+  });
+  input.pipe(gunzip);
+}
+
+/**
  * First pass: reads the whole archive without writing anything and checks every entry. Fails on the
  * first bad entry, stopping decompression right there (so a huge declared size or a gzip bomb costs
  * almost nothing).
@@ -127,13 +195,11 @@ function unreadable(file: string, detail: string): ArchiveError {
 export function scanTarGz(file: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ArchiveTotals> {
   return new Promise((resolve, reject) => {
     const totals: ArchiveTotals = { entries: 0, bytes: 0 };
-    const input = createReadStream(file);
     const parser = new Parser({ strict: true });
     let settled = false;
     const fail = (err: ArchiveError): void => {
       if (settled) return;
       settled = true;
-      input.destroy();
       parser.abort(err);
       reject(err);
     };
@@ -153,8 +219,7 @@ export function scanTarGz(file: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_
       settled = true;
       resolve(totals);
     });
-    input.on('error', (err) => fail(unreadable(file, err.message)));
-    input.pipe(parser);
+    pumpTarGz(file, parser, limits, fail);
   });
 }
 
@@ -174,9 +239,15 @@ export async function extractTarGz(
   await scanTarGz(file, limits);
   const totals: ArchiveTotals = { entries: 0, bytes: 0 };
   let refused: ArchiveError | null = null;
-  try {
-    await extract({
-      file,
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: ArchiveError): void => {
+      if (settled) return;
+      settled = true;
+      unpack.abort(err);
+      reject(err);
+    };
+    const unpack = new Unpack({
       cwd: dest,
       strict: true,
       preservePaths: false,
@@ -191,9 +262,14 @@ export async function extractTarGz(
         return true;
       },
     });
-  } catch (err) {
-    throw err instanceof ArchiveError ? err : unreadable(file, (err as Error).message);
-  }
+    unpack.on('error', (err: Error) => fail(err instanceof ArchiveError ? err : unreadable(file, err.message)));
+    unpack.on('close', () => {
+      if (settled) return;
+      settled = true;
+      resolve();
+    });
+    pumpTarGz(file, unpack, limits, fail);
+  });
   if (refused) throw refused;
   return totals;
 }

@@ -142,6 +142,28 @@ describe('extractTarGz', () => {
     expect(tree(dest)).toEqual([]);
   });
 
+  it('stops at the end-of-archive marker: a long tail of zeros after it costs nothing', async () => {
+    // node-tar alone re-buffers everything after the marker, quadratically: 64 MiB took minutes.
+    const file = join(box, 'tail.tgz');
+    writeFileSync(file, gzipSync(Buffer.concat([rawTar([{ path: 'a.txt', body: 'hello' }]), Buffer.alloc(64 * 1024 * 1024)])));
+    expect(await extractTarGz(file, dest)).toEqual({ entries: 1, bytes: 5 });
+    expect(tree(dest)).toEqual(['a.txt']);
+  });
+
+  it('refuses an archive that decompresses far beyond its entries (pax metadata padding)', async () => {
+    const junk = paxRecord('comment', 'x'.repeat(900 * 1024));
+    const entries: RawEntry[] = [];
+    for (let i = 0; i < 8; i++) entries.push({ path: `PaxHeader/${i}`, type: 'ExtendedHeader', body: junk });
+    entries.push({ path: 'a.txt', body: 'a' });
+    const file = archive(entries);
+    const limits = { maxTotalBytes: 1000, maxEntries: 5 };
+    await expect(extractTarGz(file, dest, limits)).rejects.toMatchObject({
+      name: 'ArchiveError',
+      message: expect.stringMatching(/decompresses to more than 4205544 bytes$/),
+    });
+    expect(tree(dest)).toEqual([]);
+  });
+
   it('reports gzip data that is not a tar archive, and a truncated archive, as unreadable', async () => {
     const text = join(box, 'text.tgz');
     writeFileSync(text, gzipSync('just some text\n'));

@@ -1,0 +1,75 @@
+/**
+ * `labctl grade --batch DIR`: the instructor side of grading, kept out of grade.ts so the single-grade
+ * command stays small. grade.ts calls {@link gradeBatchCommand} when --batch is given.
+ */
+import { relative } from 'node:path';
+import pc from 'picocolors';
+import { runBatch } from '../../grader/batch/run.ts';
+import { readRoster } from '../../grader/batch/roster.ts';
+import { defaultJobs } from '../../grader/batch/pool.ts';
+import { LabctlError } from '../errors.ts';
+
+export interface BatchFlags {
+  batch: string;
+  roster?: string;
+  secret?: string;
+  outDir?: string;
+  jobs?: string;
+  scenario?: string;
+  anySeed?: boolean;
+}
+
+export const BATCH_HELP = `
+Batch mode (instructors): labctl grade --batch DIR [--roster FILE] [--secret S] [--out-dir DIR] [--jobs N]
+  Every folder and .tar.gz in DIR is one submission, graded in parallel on worker threads.
+  Writes into --out-dir (default ./grades): gradebook.csv, reports/<learner>-<scenario>.json and .md,
+  class-report.html (opens offline) and batch-summary.json.
+  --roster        CSV with a header learner,name,email (or a YAML list of ids): missing learners and
+                  submissions from learners not on it are listed.
+  --secret        the class secret (or env LABCTL_CLASS_SECRET): checks each bundle's HMAC made by
+                  \`labctl submit\`, and that the lab and the captures are that learner's.
+  Duplicates (same learner and scenario): the newest (by its \`labctl submit\` time, else file time) counts.
+  Exit status in batch mode: 0 every submission graded and nothing flagged; 1 all graded, but some
+  need attention (tampered, another learner's lab, not on the roster, missing, duplicates);
+  2 some submission is ungradable, or the batch could not run (bad folder, roster, output).`;
+
+export async function gradeBatchCommand(flags: BatchFlags, submission: string | undefined): Promise<number> {
+  if (submission) throw new LabctlError(`pass either a submission (${submission}) or --batch DIR, not both`, 'labctl grade --batch DIR grades every submission in DIR');
+  let jobs = defaultJobs();
+  if (flags.jobs !== undefined) {
+    jobs = Number(flags.jobs);
+    if (!Number.isInteger(jobs) || jobs < 0 || jobs > 256) throw new LabctlError(`--jobs ${flags.jobs}: expected a whole number from 0 to 256`, '0 grades in the main thread; the default is one worker per core');
+  }
+  const roster = flags.roster ? await readRoster(flags.roster) : undefined;
+  const classSecret = flags.secret ?? process.env.LABCTL_CLASS_SECRET ?? undefined;
+  const outDir = flags.outDir ?? 'grades';
+  const tty = process.stderr.isTTY === true && !process.env.CI;
+  const run = await runBatch({
+    dir: flags.batch,
+    outDir,
+    roster,
+    classSecret: classSecret || undefined,
+    scenario: flags.scenario,
+    requireDerivedSeed: !flags.anySeed,
+    jobs,
+    onResult: (r, done, total) => {
+      const line = `[${done}/${total}] ${r.entry}: ${r.report.gradable ? `${r.report.score}/${r.report.maxScore}` : 'ungradable'} (${r.provenance.status})`;
+      if (tty) process.stderr.write(`\r\x1b[K${line}${done === total ? '\n' : ''}`);
+      else process.stderr.write(`${line}\n`);
+    },
+  });
+  const t = run.outcome;
+  const graded = t.rows.filter((r) => r.status === 'graded').length;
+  const out = process.stdout;
+  const c = out.isTTY && !process.env.NO_COLOR ? pc : { red: (s: string) => s, yellow: (s: string) => s, green: (s: string) => s, dim: (s: string) => s, bold: (s: string) => s };
+  out.write(`${c.bold('batch')}: ${run.results.length} submission(s) in ${run.seconds.toFixed(1)} s on ${jobs || 'no'} worker(s); ${graded} graded, ${t.rows.filter((r) => r.status === 'ungradable').length} ungradable, ${t.rows.filter((r) => r.status === 'missing').length} missing\n`);
+  if (!classSecret) out.write(c.dim('no class secret (--secret or LABCTL_CLASS_SECRET): bundle HMACs were not checked\n'));
+  for (const p of t.problems) {
+    const colour = p.kind === 'tampered' || p.kind === 'wrong-learner' || p.kind === 'ungradable' ? c.red : p.kind === 'unsigned' || p.kind === 'ignored' ? c.dim : c.yellow;
+    const who = [p.learner, p.scenario].filter(Boolean).join('/');
+    out.write(`  ${colour(p.kind.padEnd(13))} ${who}${p.file ? ` ${c.dim(p.file)}` : ''}: ${p.message}\n`);
+  }
+  const rel = (f: string) => relative(process.cwd(), f) || f;
+  out.write(`gradebook: ${rel(run.files.gradebook)}\nclass report: ${rel(run.files.classReport)}\nreports: ${run.files.reports.length / 2} learner report(s) in ${rel(run.files.gradebook.replace(/gradebook\.csv$/, 'reports'))}\n`);
+  return run.exitCode;
+}

@@ -1,0 +1,119 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { LabctlError } from '../../cli/errors.ts';
+import { renderClassReport } from '../class-report/html.ts';
+import { summarizeClass } from '../class-report/summary.ts';
+import { renderReport } from '../report/index.ts';
+import { loadScenario, listScenarioIds } from '../../scenarios/load.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
+import { assembleBatch, type BatchOutcome } from './assemble.ts';
+import { discoverSubmissions } from './discover.ts';
+import { renderGradebook } from './gradebook.ts';
+import { gradeAll } from './pool.ts';
+import type { RosterEntry } from './roster.ts';
+import type { BatchTask, SubmissionResult } from './types.ts';
+
+export interface BatchOptions {
+  /** the folder of submissions */
+  dir: string;
+  outDir: string;
+  roster?: RosterEntry[];
+  classSecret?: string;
+  /** grade every submission against this scenario (default: each one's manifest / answers) */
+  scenario?: string;
+  requireDerivedSeed?: boolean;
+  jobs?: number;
+  title?: string;
+  onResult?: (r: SubmissionResult, done: number, total: number) => void;
+}
+
+export interface BatchRun {
+  results: SubmissionResult[];
+  outcome: BatchOutcome;
+  files: { gradebook: string; classReport: string; summary: string; reports: string[] };
+  /** 0 clean; 1 graded but something needs attention (provenance, roster, duplicates); 2 any submission ungradable */
+  exitCode: number;
+  seconds: number;
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || '_';
+
+function scenariosById(): Record<string, Scenario> {
+  const out: Record<string, Scenario> = {};
+  for (const id of listScenarioIds()) {
+    try {
+      out[id] = loadScenario(id);
+    } catch {
+      // a broken scenario makes its submissions ungradable, with the reason in their reports
+    }
+  }
+  return out;
+}
+
+export function batchExitCode(outcome: BatchOutcome): number {
+  if (outcome.rows.some((r) => r.status === 'ungradable')) return 2;
+  return outcome.problems.some((p) => p.kind !== 'unsigned' && p.kind !== 'ignored') ? 1 : 0;
+}
+
+/**
+ * `labctl grade --batch`: grades every submission of a folder on worker threads and writes
+ * gradebook.csv, reports/<learner>-<scenario>.{json,md}, class-report.html and batch-summary.json
+ * into the output folder. A broken submission is a row with its reason, never the end of the batch.
+ */
+export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
+  const started = performance.now();
+  const outDir = resolve(opts.outDir);
+  const found = await discoverSubmissions(opts.dir, [outDir]);
+  if (opts.scenario) loadScenario(opts.scenario);
+  const tasks: BatchTask[] = found.entries.map((e, id) => ({
+    id,
+    path: e.path,
+    entry: e.name,
+    ...(opts.scenario ? { scenario: opts.scenario } : {}),
+    ...(opts.classSecret ? { classSecret: opts.classSecret } : {}),
+    ...(opts.requireDerivedSeed === false ? { requireDerivedSeed: false } : {}),
+  }));
+  const results = await gradeAll(tasks, { jobs: opts.jobs, onResult: opts.onResult });
+  const outcome = assembleBatch(results, {
+    roster: opts.roster,
+    scenarios: opts.scenario ? [opts.scenario] : undefined,
+    expectSigned: Boolean(opts.classSecret),
+    ignored: found.ignored,
+  });
+
+  try {
+    await mkdir(join(outDir, 'reports'), { recursive: true });
+  } catch (err) {
+    throw new LabctlError(`cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass --out-dir with a writable folder');
+  }
+  const reports: string[] = [];
+  const used = new Set<string>();
+  for (const row of outcome.rows) {
+    if (row.result === undefined) continue;
+    const r = results[row.result];
+    let stem = `${safe(r.learner)}-${safe(r.scenario)}`;
+    for (let n = 2; used.has(stem); n++) stem = `${safe(r.learner)}-${safe(r.scenario)}-${n}`;
+    used.add(stem);
+    await writeAtomic(join(outDir, 'reports', `${stem}.json`), renderReport(r.report, 'json'));
+    await writeAtomic(join(outDir, 'reports', `${stem}.md`), renderReport(r.report, 'markdown'));
+    reports.push(`reports/${stem}.json`, `reports/${stem}.md`);
+  }
+  const gradebook = join(outDir, 'gradebook.csv');
+  await writeAtomic(gradebook, renderGradebook(outcome.rows));
+  const summary = summarizeClass(results, outcome, scenariosById(), opts.title ?? `Class report: ${basename(resolve(opts.dir))}`);
+  const classReport = join(outDir, 'class-report.html');
+  await writeAtomic(classReport, renderClassReport(summary));
+  const summaryFile = join(outDir, 'batch-summary.json');
+  const exitCode = batchExitCode(outcome);
+  await writeAtomic(
+    summaryFile,
+    `${JSON.stringify({ exitCode, totals: summary.totals, problems: outcome.problems, superseded: outcome.superseded, rows: outcome.rows.map(({ result: _r, ...row }) => row) }, null, 2)}\n`,
+  );
+  return { results, outcome, files: { gradebook, classReport, summary: summaryFile, reports }, exitCode, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,165 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalTransport, parseSshTarget, SshTransport } from '../../labs/transport.ts';
+import { hasCommand, isRoot, skipUnlessRequired } from '../support/live.ts';
+
+describe('parseSshTarget', () => {
+  it('reads host, user@host, user@host:port, ssh:// and [v6]:port', () => {
+    expect(parseSshTarget('lab1')).toEqual({ user: undefined, host: 'lab1', port: undefined });
+    expect(parseSshTarget('ubuntu@10.0.0.5')).toEqual({ user: 'ubuntu', host: '10.0.0.5', port: undefined });
+    expect(parseSshTarget('ec2-user@host.example:2222')).toEqual({ user: 'ec2-user', host: 'host.example', port: 2222 });
+    expect(parseSshTarget('ssh://root@127.0.0.1:22')).toEqual({ user: 'root', host: '127.0.0.1', port: 22 });
+    expect(parseSshTarget('root@[::1]:2200')).toEqual({ user: 'root', host: '::1', port: 2200 });
+  });
+  it('rejects junk with a hint', () => {
+    expect(() => parseSshTarget('a b')).toThrow(/bad --host "a b"/);
+    expect(() => parseSshTarget('root@host:99999')).toThrow(/bad port/);
+  });
+});
+
+describe('LocalTransport', () => {
+  const t = new LocalTransport();
+  it('returns failures as values with exit code and output', async () => {
+    const r = await t.run('echo out; echo err >&2; exit 3');
+    expect(r).toMatchObject({ ok: false, exitCode: 3, stdout: 'out\n', stderr: 'err\n', timedOut: false });
+    expect((await t.run('cat', { input: 'fed' })).stdout).toBe('fed');
+  });
+  it('kills a command at its timeout', async () => {
+    const started = Date.now();
+    const r = await t.run('sleep 20', { timeoutMs: 300 });
+    expect(r.ok).toBe(false);
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+const sshMissing = !isRoot()
+  ? 'needs root (sshd logs in as root)'
+  : !existsSync('/usr/sbin/sshd')
+    ? 'needs openssh-server (/usr/sbin/sshd)'
+    : !hasCommand('ssh') || !hasCommand('ssh-keygen')
+      ? 'needs the OpenSSH client (ssh, ssh-keygen)'
+      : null;
+
+describe.skipIf(skipUnlessRequired(sshMissing))('SshTransport against a real sshd on 127.0.0.1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'labctl-sshd-'));
+  const key = join(dir, 'user_key');
+  let port = 0;
+  let sshd: ChildProcess;
+  let sshdLog = '';
+  let sshOpts: string[];
+  const target = () => `root@127.0.0.1:${port}`;
+
+  beforeAll(async () => {
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${key}.pub`));
+    chmodSync(join(dir, 'authorized_keys'), 0o600);
+    port = await freePort();
+    const config = join(dir, 'sshd_config');
+    writeFileSync(
+      config,
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${join(dir, 'host_key')}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        'UsePAM no',
+        'StrictModes no',
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'PubkeyAuthentication yes',
+        'Subsystem sftp internal-sftp',
+        'LogLevel ERROR',
+        '',
+      ].join('\n'),
+    );
+    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshd.stderr!.on('data', (d) => (sshdLog += String(d)));
+    sshOpts = ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'LogLevel=ERROR'];
+    const probe = new SshTransport(target(), { extraArgs: sshOpts, connectTimeoutSec: 2 });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        if ((await probe.run('true')).ok) break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`sshd did not come up: ${(err as Error).message}\n${sshdLog}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 60_000);
+
+  afterAll(() => {
+    sshd?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs commands as root with exit codes, stdout, stderr and stdin', async () => {
+    const t = new SshTransport(target(), { extraArgs: sshOpts });
+    expect(t.describe()).toBe(`ssh root@127.0.0.1:${port}`);
+    expect(await t.isRoot()).toBe(true);
+    const r = await t.run(`echo "it's $(id -u)"; echo oops >&2; exit 4`);
+    expect(r).toMatchObject({ ok: false, exitCode: 4, stdout: "it's 0\n", stderr: 'oops\n' });
+    expect((await t.run('tr a-z A-Z', { input: 'over ssh' })).stdout).toBe('OVER SSH');
+  });
+
+  it('copies files both ways and writes/reads text', async () => {
+    const t = new SshTransport(target(), { extraArgs: sshOpts });
+    const local = join(dir, 'up.txt');
+    writeFileSync(local, 'payload with spaces\nand lines\n');
+    const remote = join(dir, 'remote dir');
+    mkdirSync(remote);
+    await t.copyTo(local, join(remote, 'copied.txt'));
+    expect(readFileSync(join(remote, 'copied.txt'), 'utf8')).toBe('payload with spaces\nand lines\n');
+    await t.copyFrom(join(remote, 'copied.txt'), join(dir, 'down.txt'));
+    expect(readFileSync(join(dir, 'down.txt'), 'utf8')).toBe('payload with spaces\nand lines\n');
+    await t.writeText(join(remote, "it's.sh"), '#!/bin/sh\necho ran\n', 0o755);
+    expect((await t.run(`${JSON.stringify(join(remote, "it's.sh"))}`)).stdout).toBe('ran\n');
+    expect(await t.readText(join(remote, "it's.sh"))).toContain('echo ran');
+  });
+
+  it('explains an unreachable host and a refused key', async () => {
+    const closed = await freePort();
+    const down = new SshTransport(`root@127.0.0.1:${closed}`, { extraArgs: sshOpts, connectTimeoutSec: 2 });
+    await expect(down.run('true')).rejects.toMatchObject({ message: expect.stringMatching(/host unreachable/), hint: expect.stringMatching(/sshd runs/) });
+    const otherKey = join(dir, 'other_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+    const badKey = new SshTransport(target(), { extraArgs: ['-i', otherKey, ...sshOpts.slice(2)] });
+    await expect(badKey.run('true')).rejects.toMatchObject({ message: expect.stringMatching(/authentication failed/), hint: expect.stringMatching(/BatchMode/) });
+  });
+
+  it('labctl lab inject/status/stop work over ssh; the manifest is copied back', () => {
+    const stateDir = join(dir, 'remote-state');
+    const env = { ...process.env, LABCTL_SSH_OPTS: sshOpts.join(' '), LABCTL_REMOTE_STATE_DIR: stateDir, LABCTL_NO_SYSTEMD: '1', NO_COLOR: '1' };
+    const labctl = (...args: string[]) =>
+      execFileSync(process.execPath, [resolve('bin/labctl.js'), 'lab', ...args, '--host', target()], { env, encoding: 'utf8', cwd: resolve('.') });
+    const out = join(dir, 'copied-manifest.json');
+    expect(labctl('status')).toContain('no faults on this host');
+    expect(labctl('inject', 'offcpu-lock', '--seed', 'over-ssh', '--ttl', '2m', '--out', out)).toMatch(/offcpu-lock injected on ssh root@127\.0\.0\.1/);
+    const manifest = JSON.parse(readFileSync(out, 'utf8'));
+    expect(manifest).toMatchObject({ scenario: 'offcpu-lock', seed: 'over-ssh', host: `root@127.0.0.1:${port}` });
+    const status = JSON.parse(labctl('status', '--json'));
+    expect(status).toEqual([expect.objectContaining({ scenario: 'offcpu-lock', status: 'running' })]);
+    expect(labctl('stop')).toMatch(/offcpu-lock stopped/);
+    expect(labctl('status')).toContain('no faults on this host');
+    expect(existsSync(join(stateDir, 'offcpu-lock'))).toBe(false);
+  }, 120_000);
+});
