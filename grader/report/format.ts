@@ -30,8 +30,10 @@ export function verdict(report: GradeReport): 'PASSED' | 'NOT PASSED' | 'UNGRADA
   return report.passed ? 'PASSED' : 'NOT PASSED';
 }
 
+/** Evidence first: answers are judged against it. */
 export const KIND_ORDER: readonly CheckKind[] = ['evidence', 'answer'];
 
+/** Group headings used by the human-readable formats. */
 export const KIND_TITLE: Record<CheckKind, string> = {
   evidence: 'Evidence checks',
   answer: 'Answer checks',
@@ -47,4 +49,5 @@ export function needsHint(check: CheckResult): check is CheckResult & { hint: st
   return check.status !== 'pass' && typeof check.hint === 'string' && check.hint.length > 0;
 }
 
+/** Status marks for terminals; the shape tells them apart without colour. */
 export const STATUS_MARK: Record<CheckStatus, string> = { pass: '✔', fail: '✖', partial: '◐' };

@@ -11,6 +11,7 @@ export const MAX_ALIAS_COUNT = 50;
 /** An answers file is a page of short answers; anything this big is a mistake or an attack. */
 export const MAX_ANSWERS_BYTES = 1024 * 1024;
 
+/** What {@link parseAnswersText} found. */
 export interface AnswersParseResult {
   /** null when the file has any syntax error or is not a mapping: nothing half-parsed is graded */
   answers: AnswersFile | null;

@@ -11,6 +11,7 @@ export interface ArchiveLimits {
   maxEntries: number;
 }
 
+/** 512 MiB and 10,000 entries: far above any honest submission, far below a full disk. */
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxTotalBytes: 512 * 1024 * 1024,
   maxEntries: 10_000,
@@ -105,7 +106,7 @@ function admit(entry: EntryHeader, totals: ArchiveTotals, limits: ArchiveLimits)
 }
 
 function rejected(entry: string, why: string, hint: string): ArchiveError {
-  return new ArchiveError(`archive rejected: entry "${entry}" ${why}`, hint, `unsafe entry, the whole archive was refused: ${why}`, entry);
+  return new ArchiveError(`archive rejected: entry "${entry}" ${why}`, hint, `unsafe entry, the whole archive was refused: ${why}`, 'rejected', entry);
 }
 
 function unreadable(file: string, detail: string): ArchiveError {
@@ -117,6 +118,7 @@ function unreadable(file: string, detail: string): ArchiveError {
     `cannot read archive ${file}: ${plain}`,
     'Make sure it is a complete gzip-compressed tar archive, e.g. `tar czf submission.tgz -C my-submission .`',
     `cannot read the archive: ${plain}`,
+    'unreadable',
   );
 }
 
@@ -159,7 +161,8 @@ function pumpTarGz(file: string, parser: Parser, limits: ArchiveLimits, fail: (e
         new ArchiveError(
           `archive rejected: ${file} decompresses to more than ${cap} bytes`,
           'Captures are text; trim them or leave out large files.',
-          `decompresses to more than ${cap} bytes`,
+          `the whole archive was refused: it decompresses to more than ${cap} bytes`,
+          'rejected',
         ),
       );
       return;

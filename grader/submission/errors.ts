@@ -27,6 +27,8 @@ export class ArchiveError extends Error {
     message: string,
     readonly hint: string,
     readonly reason: string,
+    /** `rejected`: the archive is unsafe or too big; `unreadable`: it is corrupt or not a tar archive */
+    readonly kind: 'rejected' | 'unreadable',
     readonly entry?: string,
   ) {
     super(message);

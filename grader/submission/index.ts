@@ -7,6 +7,7 @@ export {
   extractTarGz,
   scanTarGz,
   isGzipFile,
+  maxDecompressedBytes,
   unsafeEntryReason,
   DEFAULT_ARCHIVE_LIMITS,
   type ArchiveLimits,

@@ -10,6 +10,7 @@ import type { AnswersFile, ManifestFile, Submission, SubmissionProblem } from '.
 export type { AnswersFile, CaptureFile, ManifestFile, SkippedFile, Submission, SubmissionProblem } from './types.ts';
 import { ANSWERS_NAMES, listSubmissionFiles, MANIFEST_NAME } from './walk.ts';
 
+/** Options of {@link loadSubmission}; the defaults suit the CLI. */
 export interface LoadOptions {
   /** where archives are extracted (a fresh `labctl-submission-*` folder inside it); default: the OS temp dir */
   tmpRoot?: string;
@@ -81,7 +82,7 @@ async function formatHint(file: string, isFile: boolean): Promise<string> {
 
 function refusedArchive(source: string, err: ArchiveError): Submission {
   const problem: SubmissionProblem = {
-    code: err.entry !== undefined ? 'archive-rejected' : 'archive-unreadable',
+    code: err.kind === 'rejected' ? 'archive-rejected' : 'archive-unreadable',
     file: basename(source),
     message: err.reason,
     hint: err.hint,

@@ -5,6 +5,7 @@ import type { ManifestFile, SubmissionProblem } from './types.ts';
 /** A manifest is a few hundred bytes of facts. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
+/** What {@link parseManifestText} found. */
 export interface ManifestParseResult {
   manifest: ManifestFile | null;
   problems: SubmissionProblem[];

@@ -2,17 +2,21 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaptureFile, SkippedFile, SubmissionProblem } from './types.ts';
 
+/** Accepted names of the answers file, in order of preference (only the root one is read). */
 export const ANSWERS_NAMES = ['answers.yaml', 'answers.yml'] as const;
+/** The lab manifest's name at the submission root (DESIGN.md). */
 export const MANIFEST_NAME = 'lab-manifest.json';
 
 /** How much of a file is sniffed to decide whether it is text. */
 const SNIFF_BYTES = 8192;
 
+/** Options of {@link listSubmissionFiles}. */
 export interface WalkOptions {
   /** stop listing (with a `too-many-files` problem) after this many regular files */
   maxFiles: number;
 }
 
+/** A submission folder's files, sorted by `rel`. */
 export interface WalkResult {
   captureFiles: CaptureFile[];
   skipped: SkippedFile[];
