@@ -64,7 +64,8 @@ function validateManifest(data: unknown, file: string, problems: SourceProblem[]
 }
 
 async function parseAll(sub: Submission, problems: SourceProblem[]): Promise<{ listing: CaptureListing[]; captures: Capture[] }> {
-  const files = [...sub.captureFiles].sort((a, b) => a.rel.localeCompare(b.rel));
+  // The loader sorts by code point; locale-aware sorting would make reports differ between machines.
+  const files = sub.captureFiles;
   const listing: CaptureListing[] = [];
   const captures: Capture[] = [];
   for (const f of files) {
@@ -150,6 +151,9 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
   }
   const learner = manifest?.learner ?? (typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined);
 
+  if (sub.problems.some((p) => p.code === 'archive-rejected' || p.code === 'archive-unreadable')) {
+    return ungradable(scenario.id, learner, [], problems, notes);
+  }
   const { listing, captures } = await parseAll(sub, problems);
   const answers = options.evidenceOnly ? {} : checkAnswers(sub, scenario, problems);
   const obs = observe(captures);
