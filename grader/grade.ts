@@ -129,6 +129,10 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
 
   const answersScenario = sub.answers?.scenario ?? undefined;
   const id = options.scenario ?? manifest?.scenario ?? answersScenario;
+  const archiveProblems = sub.problems.filter((p) => p.code === 'archive-rejected' || p.code === 'archive-unreadable');
+  if (!id && archiveProblems.length) {
+    throw new LabctlError(archiveProblems.map((p) => formatProblem(p)).join('\n'), archiveProblems[0].hint ?? 'rebuild the archive from your submission folder: tar czf submission.tar.gz -C my-submission .');
+  }
   if (!id) {
     throw new LabctlError(
       `${sub.source}: cannot tell which scenario to grade`,
@@ -151,7 +155,7 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
   }
   const learner = manifest?.learner ?? (typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined);
 
-  if (sub.problems.some((p) => p.code === 'archive-rejected' || p.code === 'archive-unreadable')) {
+  if (archiveProblems.length) {
     return ungradable(scenario.id, learner, [], problems, notes);
   }
   const { listing, captures } = await parseAll(sub, problems);

@@ -1,18 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { gradeOne } from './grade-one.ts';
+import { workerScript, type WorkerScript } from './worker-script.ts';
 import type { BatchTask, SubmissionResult } from './types.ts';
 
 export interface PoolOptions {
   /** worker threads; 0 grades in this thread (baseline for the benchmark, debugging). Default: cores */
   jobs?: number;
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
+  /** how workers start (default: the bundled worker, else through tsx) */
+  script?: WorkerScript;
 }
 
 /** Submissions in flight per worker: grading waits on the file system (extracting, hashing, removing) as much as it computes. */
 const PER_WORKER = 4;
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
-const ENTRY = new URL('./worker.ts', import.meta.url).href;
 
 export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
@@ -56,13 +57,14 @@ export async function gradeAll(tasks: BatchTask[], options: PoolOptions = {}): P
     return results;
   }
 
+  const script = options.script ?? (await workerScript());
   const index = new Map(tasks.map((t, i) => [t.id, i]));
   let next = 0;
   await new Promise<void>((resolveAll, rejectAll) => {
     let live = 0;
     let restarts = 0;
     const spawn = () => {
-      const w = new Worker(BOOT, { workerData: { entry: ENTRY } });
+      const w = new Worker(script.url, { workerData: script.workerData });
       live++;
       const inFlight = new Set<number>();
       let settled = false;
