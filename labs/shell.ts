@@ -9,3 +9,16 @@ export function shq(word: string | number): string {
 export function shJoin(words: (string | number)[]): string {
   return words.map(shq).join(' ');
 }
+
+/**
+ * One shell command that writes several files (any bytes: base64 in the command line), creating their
+ * folders: a single round trip over SSH instead of one per file.
+ */
+export function writeFilesCommand(files: { path: string; content: string; mode?: number }[]): string {
+  return files
+    .map((f) => {
+      const b64 = Buffer.from(f.content, 'utf8').toString('base64');
+      return `mkdir -p "$(dirname ${shq(f.path)})" && echo ${b64} | base64 -d > ${shq(f.path)} && chmod ${(f.mode ?? 0o644).toString(8)} ${shq(f.path)}`;
+    })
+    .join(' && ');
+}

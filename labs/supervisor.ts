@@ -6,7 +6,7 @@ import { LabError } from './errors.ts';
 import { faultFor, type FaultSpec } from './faults/index.ts';
 import type { LabHost } from './host.ts';
 import { normaliseFsType } from './probe.ts';
-import { shq } from './shell.ts';
+import { shq, writeFilesCommand } from './shell.ts';
 import { mustSucceed } from './transport.ts';
 
 /**
@@ -84,49 +84,50 @@ export function launcherScript(scenario: ScenarioId, seed: string, spec: FaultSp
   ].join('\n');
 }
 
-/** Which supervisor a host gets: systemd when it is PID 1 (unless LABCTL_NO_SYSTEMD=1). */
-async function supervisorKind(host: LabHost): Promise<SupervisorKind> {
-  if (process.env.LABCTL_NO_SYSTEMD === '1') return 'process-group';
-  const r = await host.transport.run('test -d /run/systemd/system && command -v systemd-run >/dev/null');
-  return r.ok ? 'systemd' : 'process-group';
-}
-
 /** Shell that lists the pids carrying a lab's marker (one grep over all environ files). */
 function markerPids(labId: string): string {
   return `grep -lzxF ${shq(`LABCTL_LAB=${labId}`)} /proc/[0-9]*/environ 2>/dev/null | sed -n 's#^/proc/\\([0-9]*\\)/environ$#\\1#p' | grep -vx "$$"`;
 }
 
-async function countMarked(host: LabHost, labId: string): Promise<number> {
-  const r = await host.transport.run(`${markerPids(labId)} | wc -l`);
-  return Number.parseInt(r.stdout.trim(), 10) || 0;
-}
-
-export async function readState(host: LabHost, scenario: ScenarioId): Promise<LabState | null> {
-  const r = await host.transport.run(`cat ${shq(`${labDirOf(host.stateDir, scenario)}/${STATE_FILE}`)} 2>/dev/null`);
-  if (!r.ok || !r.stdout.trim()) return null;
+function parseState(text: string): LabState | null {
+  if (!text.trim()) return null;
   try {
-    return JSON.parse(r.stdout) as LabState;
+    return JSON.parse(text) as LabState;
   } catch {
     // a torn state file (labctl killed while writing) still means "something may run": stop sweeps by marker
     return null;
   }
 }
 
-async function writeState(host: LabHost, state: LabState): Promise<void> {
+export async function readState(host: LabHost, scenario: ScenarioId): Promise<LabState | null> {
+  const r = await host.transport.run(`cat ${shq(`${labDirOf(host.stateDir, scenario)}/${STATE_FILE}`)} 2>/dev/null`);
+  return r.ok ? parseState(r.stdout) : null;
+}
+
+/** Shell that replaces the state file atomically (write, then rename), so a reader never sees half of it. */
+function writeStateCommand(state: LabState): string {
   const path = `${state.labDir}/${STATE_FILE}`;
-  // write-then-rename so a reader never sees half a state file
-  await host.transport.writeText(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
-  mustSucceed(await host.transport.run(`mv -f ${shq(`${path}.tmp`)} ${shq(path)}`), `saving ${path}`);
+  return `${writeFilesCommand([{ path: `${path}.tmp`, content: `${JSON.stringify(state, null, 2)}\n` }])} && mv -f ${shq(`${path}.tmp`)} ${shq(path)}`;
+}
+
+async function writeState(host: LabHost, state: LabState): Promise<void> {
+  mustSucceed(await host.transport.run(writeStateCommand(state)), `saving ${state.labDir}/${STATE_FILE}`);
 }
 
 export async function statusOf(host: LabHost, scenario: ScenarioId): Promise<LabStatus | null> {
-  const state = await readState(host, scenario);
-  const dirExists = (await host.transport.run(`test -d ${shq(labDirOf(host.stateDir, scenario))}`)).ok;
-  const processes = await countMarked(host, labIdOf(host.stateDir, scenario));
+  const labDir = labDirOf(host.stateDir, scenario);
+  // one round trip: state file, whether the folder exists, how many marked processes run
+  const r = await host.transport.run(
+    `cat ${shq(`${labDir}/${STATE_FILE}`)} 2>/dev/null; echo; echo "__DIR=$(test -d ${shq(labDir)} && echo 1 || echo 0)"; echo "__PROCS=$(${markerPids(labIdOf(host.stateDir, scenario))} | wc -l)"`,
+  );
+  const [json, tail = ''] = r.stdout.split('__DIR=');
+  const dirExists = tail.startsWith('1');
+  const processes = Number.parseInt(/__PROCS=\s*(\d+)/.exec(tail)?.[1] ?? '0', 10);
+  const state = parseState(json);
   if (!state && !dirExists && processes === 0) return null;
   const remainingSec = state ? Math.round((Date.parse(state.expiresAt) - Date.now()) / 1000) : null;
   let status: LabStatus['status'];
-  if (!state || state.phase === 'starting') status = processes > 0 && state?.phase !== 'starting' ? 'running' : 'starting';
+  if (!state || state.phase === 'starting') status = 'starting';
   else if (processes > 0) status = 'running';
   else status = remainingSec !== null && remainingSec <= 0 ? 'expired' : 'dead';
   return { scenario, status, state, processes, remainingSec };
@@ -185,13 +186,22 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
 
   const facts = variantFacts(scenario, seed);
   const spec = faultFor(scenario, facts);
-  for (const p of spec.preflight) {
-    if (!(await t.run(p.check)).ok) throw new LabError(`${t.describe()}: cannot inject ${scenario}: ${p.message}`, p.hint);
+  // one round trip: the index of the first failing preflight check, and whether systemd runs
+  const pre = await t.run(
+    [
+      ...spec.preflight.map((p, i) => `{ ${p.check}; } >/dev/null 2>&1 || { echo "__FAIL=${i}"; exit 0; }`),
+      `if [ "${process.env.LABCTL_NO_SYSTEMD === '1' ? 1 : 0}" = 0 ] && [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then echo __SUP=systemd; else echo __SUP=process-group; fi`,
+    ].join('\n'),
+  );
+  const failed = /__FAIL=(\d+)/.exec(pre.stdout);
+  if (failed) {
+    const p = spec.preflight[Number(failed[1])];
+    throw new LabError(`${t.describe()}: cannot inject ${scenario}: ${p.message}`, p.hint);
   }
+  const supervisor: SupervisorKind = pre.stdout.includes('__SUP=systemd') ? 'systemd' : 'process-group';
 
   const labDir = labDirOf(host.stateDir, scenario);
   const labId = labIdOf(host.stateDir, scenario);
-  const supervisor = await supervisorKind(host);
   const now = new Date();
   const expires = new Date(now.getTime() + ttlSec * 1000);
   const manifestPath = `${labDir}/${MANIFEST_FILE}`;
@@ -213,23 +223,24 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
     phase: 'starting',
   };
 
-  mustSucceed(await t.run(`mkdir -p ${shq(`${labDir}/bin`)} ${shq(`${labDir}/pids`)}`), `creating ${labDir}`, 'is the state dir writable? set LABCTL_STATE_DIR');
-  await writeState(host, state);
+  // The state file goes first, in its own step: if labctl dies after this, `stop` knows what to clean.
+  mustSucceed(
+    await t.run(`mkdir -p ${shq(`${labDir}/bin`)} ${shq(`${labDir}/pids`)} && ${writeStateCommand(state)}`),
+    `creating ${labDir}`,
+    'is the state dir writable? set LABCTL_STATE_DIR',
+  );
   try {
-    for (const f of spec.files) {
-      const path = `${labDir}/${f.path}`;
-      mustSucceed(await t.run(`mkdir -p "$(dirname ${shq(path)})"`), `creating the folder of ${path}`);
-      await t.writeText(path, f.content, f.mode ?? 0o644);
-    }
-    await t.writeText(`${labDir}/${LAUNCHER}`, launcherScript(scenario, seed, spec), 0o755);
-    if (spec.build) {
-      const built = await t.run(`cd ${shq(labDir)} && LABCTL_LAB=${shq(labId)} ${spec.build} > build.log 2>&1 || { cat build.log >&2; exit 1; }`, { timeoutMs: 120_000 });
-      mustSucceed(built, `${t.describe()}: building the ${scenario} program`, 'is gcc installed and working? run `labctl lab setup`');
-    }
-    if (scenario === 'fsync-latency') {
-      const fs = await t.run(`cd ${shq(labDir)} && mkdir -p data && { findmnt -n -o FSTYPE -T data 2>/dev/null | head -1 | grep . || stat -f -c %T data; }`);
-      facts.fs_type = normaliseFsType(fs.stdout.trim());
-    }
+    // one round trip: program files, launcher, build, and the data dir's file system
+    const files = [
+      ...spec.files.map((f) => ({ ...f, path: `${labDir}/${f.path}` })),
+      { path: `${labDir}/${LAUNCHER}`, content: launcherScript(scenario, seed, spec), mode: 0o755 },
+    ];
+    const build = spec.build ? `LABCTL_LAB=${shq(labId)} ${spec.build} > build.log 2>&1 || { cat build.log >&2; exit 1; }` : 'true';
+    const fsProbe = scenario === 'fsync-latency' ? '&& mkdir -p data && echo "__FS=$(findmnt -n -o FSTYPE -T data 2>/dev/null | head -1 | grep . || stat -f -c %T data)"' : '';
+    const prepared = await t.run(`${writeFilesCommand(files)} && cd ${shq(labDir)} && ${build} ${fsProbe}`, { timeoutMs: 120_000 });
+    mustSucceed(prepared, `${t.describe()}: preparing ${scenario}${spec.build ? ' (building its program)' : ''}`, 'is gcc installed and working? run `labctl lab setup`');
+    if (scenario === 'fsync-latency') facts.fs_type = normaliseFsType(/__FS=(.*)/.exec(prepared.stdout)?.[1]?.trim() ?? '');
+
     const manifest: LabManifest = {
       scenario,
       seed,
@@ -239,23 +250,29 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
       expiresAt: state.expiresAt,
       facts,
     };
-    await t.writeText(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
-    mustSucceed(await t.run(launchCommand(state)), `${t.describe()}: starting ${scenario}`);
+    // one round trip: manifest, launch, wait until visible, report pids and pgid
     const readyTimeout = opts.readyTimeoutSec ?? 15;
-    const ready = await t.run(
-      `cd ${shq(labDir)} && i=0; while [ $i -lt ${readyTimeout * 5} ]; do ${spec.processes.map((p) => `test -s ${shq(`pids/${p.name}`)} &&`).join(' ')} { ${spec.ready}; } >/dev/null 2>&1 && exit 0; i=$((i+1)); sleep 0.2; done; exit 1`,
-      { timeoutMs: (readyTimeout + 15) * 1000 },
+    const waitReady = `i=0; while [ $i -lt ${readyTimeout * 5} ]; do ${spec.processes.map((p) => `test -s ${shq(`pids/${p.name}`)} &&`).join(' ')} { ${spec.ready}; } >/dev/null 2>&1 && break; i=$((i+1)); sleep 0.2; done; [ $i -lt ${readyTimeout * 5} ] || { echo "__NOTREADY"; tail -n 20 ${LOG} 2>/dev/null; exit 0; }`;
+    const started = await t.run(
+      [
+        writeFilesCommand([{ path: manifestPath, content: `${JSON.stringify(manifest, null, 2)}\n` }]),
+        `cd ${shq(labDir)}`,
+        launchCommand(state),
+        waitReady,
+        `for f in pids/*; do [ -f "$f" ] && echo "__PID $(basename "$f") $(cat "$f")"; done`,
+        'echo "__PGID $(cat pgid 2>/dev/null)"',
+      ].join('\n'),
+      { timeoutMs: (readyTimeout + 30) * 1000 },
     );
-    if (!ready.ok) {
-      const log = await t.run(`tail -n 20 ${shq(`${labDir}/${LOG}`)} 2>/dev/null`);
-      throw new LabError(`${t.describe()}: ${scenario} did not come up within ${readyTimeout}s${log.stdout.trim() ? `; its log:\n${log.stdout.trim()}` : ''}`, 'run `labctl lab probe` and `labctl lab setup`, then inject again');
+    mustSucceed(started, `${t.describe()}: starting ${scenario}`);
+    if (started.stdout.includes('__NOTREADY')) {
+      const log = started.stdout.split('__NOTREADY')[1].trim();
+      throw new LabError(`${t.describe()}: ${scenario} did not come up within ${readyTimeout}s${log ? `; its log:\n${log}` : ''}`, 'run `labctl lab probe` and `labctl lab setup`, then inject again');
     }
-    state.pids = await readPids(host, labDir);
-    if (supervisor === 'process-group') {
-      const pg = await t.run(`cat ${shq(`${labDir}/pgid`)}`);
-      state.pgid = Number.parseInt(pg.stdout.trim(), 10) || undefined;
-    }
+    for (const m of started.stdout.matchAll(/^__PID (\S+) (\d+)$/gm)) state.pids[m[1]] = Number(m[2]);
+    const pgid = Number.parseInt(/__PGID (\d+)/.exec(started.stdout)?.[1] ?? '', 10);
+    if (supervisor === 'process-group' && pgid > 0) state.pgid = pgid;
     state.phase = 'running';
     await writeState(host, state);
     return { state, manifest, manifestPath, already: false };
@@ -285,16 +302,6 @@ function launchCommand(state: LabState): string {
   return `cd ${dir} && ${marker} setsid sh -c ${shq(inner)} </dev/null >>${LOG} 2>&1 &`;
 }
 
-async function readPids(host: LabHost, labDir: string): Promise<Record<string, number>> {
-  const r = await host.transport.run(`cd ${shq(`${labDir}/pids`)} 2>/dev/null && for f in *; do [ -f "$f" ] && echo "$f $(cat "$f")"; done; true`);
-  const pids: Record<string, number> = {};
-  for (const line of r.stdout.split('\n')) {
-    const [name, pid] = line.trim().split(' ');
-    if (name && Number(pid) > 0) pids[name] = Number(pid);
-  }
-  return pids;
-}
-
 export interface StopResult {
   scenario: ScenarioId;
   /** processes that were still running */
@@ -310,26 +317,30 @@ export async function stopFault(host: LabHost, scenario?: string): Promise<StopR
   for (const id of ids) {
     const labDir = labDirOf(host.stateDir, id);
     const labId = labIdOf(host.stateDir, id);
-    const state = await readState(host, id);
-    const before = await countMarked(host, labId);
-    const dirExists = (await t.run(`test -d ${shq(labDir)}`)).ok;
-    if (!state && !dirExists && before === 0) continue;
-    const unit = state?.unit ?? unitNameOf(labId);
+    const unit = unitNameOf(labId);
+    const marked = markerPids(labId);
+    // one round trip: stop, sweep by marker, remove, report what there was
     const script = [
+      `before=$(${marked} | wc -l); existed=0; [ -d ${shq(labDir)} ] && existed=1`,
+      `echo "__BEFORE=$before __EXISTED=$existed"`,
+      `[ "$before" -eq 0 ] && [ "$existed" -eq 0 ] && exit 0`,
       `command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ] && { systemctl stop ${shq(unit)} 2>/dev/null; systemctl reset-failed ${shq(unit)} 2>/dev/null; }`,
       // TERM first so the launcher's trap removes scratch data, then KILL whatever is left
       `pg=$(cat ${shq(`${labDir}/pgid`)} 2>/dev/null); [ -n "$pg" ] && grep -qzxF ${shq(`LABCTL_LAB=${labId}`)} /proc/$pg/environ 2>/dev/null && kill -TERM -$pg 2>/dev/null`,
-      `for p in $(${markerPids(labId)}); do kill -TERM $p 2>/dev/null; done`,
-      `i=0; while [ $i -lt 20 ] && [ -n "$(${markerPids(labId)})" ]; do sleep 0.1; i=$((i+1)); done`,
-      `for round in 1 2 3; do for p in $(${markerPids(labId)}); do kill -KILL $p 2>/dev/null; done; [ -z "$(${markerPids(labId)})" ] && break; sleep 0.2; done`,
+      `for p in $(${marked}); do kill -TERM $p 2>/dev/null; done`,
+      `i=0; while [ $i -lt 20 ] && [ -n "$(${marked})" ]; do sleep 0.1; i=$((i+1)); done`,
+      `for round in 1 2 3; do for p in $(${marked}); do kill -KILL $p 2>/dev/null; done; [ -z "$(${marked})" ] && break; sleep 0.2; done`,
       `rm -rf ${shq(labDir)}`,
-      `test -z "$(${markerPids(labId)})"`,
+      `test -z "$(${marked})"`,
     ].join('\n');
     const r = await t.run(script, { timeoutMs: 30_000 });
     if (!r.ok) {
       throw new LabError(`${t.describe()}: could not stop every ${id} process (${(r.stderr || r.stdout).trim().slice(0, 200)})`, `look for leftovers: grep -lz LABCTL_LAB=${labId} /proc/*/environ`);
     }
-    out.push({ scenario: id, killed: before, removed: dirExists });
+    const before = Number(/__BEFORE=(\d+)/.exec(r.stdout)?.[1] ?? 0);
+    const existed = /__EXISTED=1/.test(r.stdout);
+    if (before === 0 && !existed) continue;
+    out.push({ scenario: id, killed: before, removed: existed });
   }
   return out;
 }

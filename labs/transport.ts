@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from './errors.ts';
 import { shq } from './shell.ts';
@@ -137,7 +140,8 @@ export class SshTransport implements Transport {
   }
 
   private common(): string[] {
-    return ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.connectTimeout}`, ...this.extra];
+    // ssh keeps the first value it sees for an option: the caller's options go before our defaults
+    return ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.connectTimeout}`, ...this.extra, ...muxOptions()];
   }
 
   describe(): string {
@@ -215,6 +219,23 @@ export class SshTransport implements Transport {
   async readText(remotePath: string): Promise<string> {
     return mustSucceed(await this.run(`cat -- ${shq(remotePath)}`), `reading ${this.describe()}:${remotePath}`).stdout;
   }
+}
+
+/**
+ * A lab command is many short ssh calls: one shared connection (ControlMaster) saves the handshake on
+ * each. The sockets live in a private folder; LABCTL_SSH_MUX=0 turns this off (e.g. when ~/.ssh/config
+ * already multiplexes).
+ */
+function muxOptions(): string[] {
+  if (process.env.LABCTL_SSH_MUX === '0') return [];
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'u';
+  const dir = join(tmpdir(), `labctl-ssh-${uid}`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return [];
+  }
+  return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/%C`, '-o', 'ControlPersist=60'];
 }
 
 function splitOpts(s: string): string[] {

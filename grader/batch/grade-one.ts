@@ -103,7 +103,7 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
 
     let report: GradeReport;
     if (refused) {
-      report = ungradableReport(scenarioGuess, learner, sub.problems.map((p) => `${p.file}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('; '));
+      report = ungradableReport(scenarioGuess, learner, sub.problems.map((p) => `${p.file === task.entry ? '' : `${p.file}: `}${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('; '));
     } else {
       try {
         report = await gradeSubmission(sub.root, { scenario: task.scenario });

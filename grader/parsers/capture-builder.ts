@@ -4,7 +4,8 @@
  * capped and every parser keeps bounded state.
  */
 import type { Capture, Flavor, ParseIssue, SummaryByTool, ToolName } from './types.ts';
-import type { LineParser } from './line-parser.ts';
+import type { LineParser, SlowLine } from './line-parser.ts';
+import { decodeBytes } from './bytes.ts';
 import { Detector, type Detection } from './detect.ts';
 import { isBccChatter, isBpftraceChatter, isLibbpfChatter, isNoiseLine, stripCtrlC } from './noise.ts';
 import { createExecsnoopParser } from './execsnoop.ts';
@@ -85,6 +86,45 @@ export class CaptureBuilder {
       this.bufferChars += line.length;
     }
   }
+
+  /** Pushes each `\n`-separated piece of `text` (the last one too, even if empty); returns the last line number. */
+  pushText(text: string, lineNo: number): number {
+    let no = lineNo;
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf('\n', start);
+      if (end < 0) break;
+      this.push(text.slice(start, end), ++no);
+      start = end + 1;
+    }
+    this.push(start === 0 ? text : text.slice(start), ++no);
+    return no;
+  }
+
+  /**
+   * `pushText` for undecoded bytes. Once the tool is known and its parser has a byte fast path, lines go
+   * to it without being decoded; until then (and for other tools) lines are decoded and pushed as text.
+   */
+  pushBytes(buf: Buffer, lineNo: number): number {
+    let no = lineNo;
+    let s = 0;
+    // line by line while the tool is unknown, so the fast path takes over right after the header
+    while (!this.detection) {
+      const nl = buf.indexOf(10, s);
+      this.push(decodeBytes(buf.subarray(s, nl < 0 ? buf.length : nl)), ++no);
+      if (nl < 0) return no;
+      s = nl + 1;
+    }
+    const rest = s === 0 ? buf : buf.subarray(s);
+    if (this.parser?.pushLines) {
+      no = this.parser.pushLines(rest, no + 1, this.slowLine);
+      this.lineCount = no;
+      return no;
+    }
+    return this.pushText(decodeBytes(rest), no);
+  }
+
+  private readonly slowLine: SlowLine = (buf, start, end, lineNo) => this.push(decodeBytes(buf.subarray(start, end)), lineNo);
 
   /** The capture for everything pushed so far. */
   finish(): Capture {

@@ -5,8 +5,12 @@
  */
 import type { ExecsnoopSummary, Flavor } from './types.ts';
 import { type LineParser, WarningList } from './line-parser.ts';
-import { BoundedCounts, clockSeconds, endsWithWord, intAt, round3, scanFields, sliceTrimEnd, splitFields, toNum } from './text.ts';
-import { TimeSpan } from './time-span.ts';
+import { clockSeconds, endsWithWord, intAt, scanFields, sliceTrimEnd, splitFields, toNum } from './text.ts';
+import { endsWithWordBytes } from './bytes.ts';
+import { BAD_ROW, type ByteLayout, compileLayout, newExecRowBytes, readExecsnoopRowBytes, ROW } from './execsnoop-bytes.ts';
+import { ExecsnoopTally } from './execsnoop-tally.ts';
+
+export { ARGS_SAMPLE_PER_COMM } from './execsnoop-tally.ts';
 
 type MidColumn = 'PID' | 'PPID' | 'PCOMM' | 'CPU' | 'RET';
 const PREFIXES = new Set(['TIME', 'TIME(s)', 'UID', 'TIME(ms)']);
@@ -100,13 +104,15 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
   const p = layout.prefix.length;
   const mid = layout.mid;
   const midLen = mid.length;
-  // fixed columns + up to 3 extra comm words + the first ARGS token (for its offset)
-  const count = scanFields(line, p + 5 + midLen, STARTS, ENDS);
+  // fixed columns + a one-word comm + the first ARGS token (for its offset); wider comms rescan below
+  let count = scanFields(line, p + 2 + midLen, STARTS, ENDS);
   if (count === 0) return null;
   let time = NaN;
   let clock = false;
   let whole = false;
   for (let i = 0; i < p; i++) {
+    // a row cut inside its prefix columns (the token bounds past `count` belong to an earlier line)
+    if (i >= count) return 'bad';
     const col = layout.prefix[i];
     if (col === 'UID') {
       if (Number.isNaN(intAt(line, STARTS[i], ENDS[i]))) return null;
@@ -137,7 +143,12 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
   }
   // a comm may contain spaces ("npm exec tsc --"): try the one-token comm first, then wider ones
   let shift = 0;
-  while (shift <= 3 && !fitsMid(line, count, p + 1 + shift, mid)) shift++;
+  if (!fitsMid(line, count, p + 1, mid)) {
+    // up to 3 extra comm words + the first ARGS token
+    count = scanFields(line, p + 5 + midLen, STARTS, ENDS);
+    shift = 1;
+    while (shift <= 3 && !fitsMid(line, count, p + 1 + shift, mid)) shift++;
+  }
   if (shift > 3) return p > 0 || (count > p + 1 && !Number.isNaN(intAt(line, STARTS[p + 1], ENDS[p + 1]))) ? 'bad' : null;
   const comm = line.slice(STARTS[p], ENDS[p + shift]);
   const base = p + 1 + shift;
@@ -152,33 +163,30 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
   return { comm, ppid, ret, argsStart, time, clock, wholeSeconds: whole };
 }
 
-const MAX_COMMS_WITH_DETAIL = 500;
-const MAX_ARGS_PER_COMM = 20;
-/**
- * ARGS lines are tallied for the first this-many execs of each command only: "the usual command line" is
- * settled long before that, and hashing every ARGS string of a 1 GB capture would dominate the parse.
- */
-export const ARGS_SAMPLE_PER_COMM = 10_000;
-
 /** Line consumer for execsnoop output; re-reads the layout at every header (example files hold several). */
 export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
   const w = new WarningList();
-  const byComm = new BoundedCounts();
-  const byParent = new BoundedCounts();
-  const parentsByComm = new Map<string, BoundedCounts>();
-  const argsByComm = new Map<string, BoundedCounts>();
-  const argsSampled = new Map<string, { n: number }>();
-  const span = new TimeSpan();
+  const tally = new ExecsnoopTally();
+  const bytesRow = newExecRowBytes();
+  let byteLayout: ByteLayout | null = null;
   let layout: ExecsnoopLayout | null = null;
   let columns: string[] = [];
-  let events = 0;
-  let failed = 0;
-  let sawPpid = false;
 
-  function detail(map: Map<string, BoundedCounts>, comm: string, limit: number): BoundedCounts | undefined {
-    let c = map.get(comm);
-    if (!c && map.size < MAX_COMMS_WITH_DETAIL) map.set(comm, (c = new BoundedCounts(limit)));
-    return c;
+  /**
+   * One line of the byte fast path: true when it was read exactly as `push` would read it, false when
+   * only the string path can (noise candidates, headers, CR endings, rows that warn).
+   */
+  function fastLine(buf: Buffer, s: number, e: number, layout: ExecsnoopLayout): boolean {
+    if (e === s) return false;
+    // the first-byte test of isNoiseLine: a digit or a lower-case letter other than f/u is never noise
+    const c0 = buf[s];
+    if (!((c0 >= 48 && c0 <= 57) || (c0 >= 97 && c0 <= 122 && c0 !== 102 && c0 !== 117))) return false;
+    if (buf[e - 1] === 13 || endsWithWordBytes(buf, s, e, 'ARGS')) return false;
+    if (byteLayout?.source !== layout) byteLayout = compileLayout(layout);
+    const kind = readExecsnoopRowBytes(buf, s, e, byteLayout, bytesRow);
+    if (kind === BAD_ROW) return false;
+    if (kind === ROW) tally.addBytes(buf, bytesRow, layout.hasComm, e);
+    return true;
   }
 
   return {
@@ -199,43 +207,29 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
         w.add(lineNo, `execsnoop row does not fit the header (${layout.columns.join(' ')})`);
         return;
       }
-      events++;
-      byComm.add(row.comm);
-      if (row.ret !== 0) failed++;
-      if (row.ppid !== undefined) {
-        sawPpid = true;
-        byParent.add(row.ppid);
-        detail(parentsByComm, row.comm, 50)?.add(row.ppid);
-      }
-      let sampled = argsSampled.get(row.comm);
-      if (!sampled && argsSampled.size < MAX_COMMS_WITH_DETAIL) argsSampled.set(row.comm, (sampled = { n: 0 }));
-      if (sampled && sampled.n++ < ARGS_SAMPLE_PER_COMM) {
+      const argsTo = tally.add(row.comm, row.ppid, row.ret, row.time, row.clock, row.wholeSeconds);
+      if (argsTo) {
         const args = row.argsStart < 0 ? '' : sliceTrimEnd(line, row.argsStart);
-        detail(argsByComm, row.comm, MAX_ARGS_PER_COMM)?.add(args.length > 200 ? args.slice(0, 200) : args);
+        argsTo.add(args.length > 200 ? args.slice(0, 200) : args);
       }
-      if (!Number.isNaN(row.time)) {
-        if (row.clock) span.addClock(row.time, row.wholeSeconds);
-        else span.addRelative(row.time);
+    },
+    pushLines(buf, firstLineNo, slow) {
+      const n = buf.length;
+      let s = 0;
+      let no = firstLineNo - 1;
+      for (;;) {
+        const nl = buf.indexOf(10, s);
+        const e = nl < 0 ? n : nl;
+        no++;
+        // `layout` is read per line: a header taken by `slow` may change it
+        if (!layout || !fastLine(buf, s, e, layout)) slow(buf, s, e, no);
+        if (nl < 0) return no;
+        s = nl + 1;
       }
     },
     finish() {
       w.close();
-      const topArgsByComm: Record<string, string> = {};
-      for (const comm of Object.keys(byComm.toObject())) {
-        const top = argsByComm.get(comm)?.top();
-        if (top !== undefined) topArgsByComm[comm] = top;
-      }
-      const summary: ExecsnoopSummary = { events, byComm: byComm.toObject(), topArgsByComm, failed, columns };
-      if (sawPpid) {
-        summary.byParent = byParent.toObject();
-        summary.parentsByComm = Object.fromEntries([...parentsByComm].map(([k, v]) => [k, v.toObject()]));
-      }
-      const d = span.durationSec();
-      if (d !== undefined) {
-        summary.durationSec = round3(d);
-        summary.ratePerSec = round3(events / d);
-      }
-      return summary;
+      return tally.summary(columns);
     },
   };
 }

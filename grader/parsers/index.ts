@@ -2,10 +2,10 @@
  * Entry points of the capture parsers. Both feed the same CaptureBuilder line by line, so a string and
  * a 1 GB file go through identical code; the file version streams in large chunks with flat memory.
  */
-import { isAscii } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { type Capture, ParseError } from './types.ts';
 import { CaptureBuilder } from './capture-builder.ts';
+import { decodeBytes } from './bytes.ts';
 
 export { detectTool, Detector, type Detection } from './detect.ts';
 export { createParser } from './capture-builder.ts';
@@ -15,11 +15,6 @@ export * from './types.ts';
 export const BINARY_PROBE_BYTES = 1024;
 const CHUNK_BYTES = 4 << 20;
 const MAX_LINE_BYTES = 16 << 20;
-
-/** Tool output is nearly always ASCII: latin1 decoding is then exact and several times faster than UTF-8. */
-function decode(bytes: Buffer): string {
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-}
 
 /** Why the first KiB is not text (NUL bytes, invalid UTF-8), or null when it is. */
 export function binaryReason(head: Uint8Array): string | null {
@@ -64,7 +59,8 @@ export function parseCaptureText(text: string, source: string): Capture {
 
 /**
  * Streams a capture file line by line (4 MiB chunks): detection on the first lines, then the tool's
- * incremental parser, so memory stays flat for any file size.
+ * incremental parser, so memory stays flat for any file size. Tools with a byte fast path (execsnoop)
+ * read the chunks without decoding them into strings; the result is the same as parseCaptureText's.
  * @throws ParseError naming the file when it cannot be read or is binary.
  */
 export async function parseCaptureFile(path: string): Promise<Capture> {
@@ -72,16 +68,6 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
   let no = 0;
   let first = true;
   let leftover: Buffer | null = null;
-  const pushText = (text: string) => {
-    let start = 0;
-    let end = text.indexOf('\n');
-    while (end >= 0) {
-      b.push(text.slice(start, end), ++no);
-      start = end + 1;
-      end = text.indexOf('\n', start);
-    }
-    b.push(start === 0 ? text : text.slice(start), ++no);
-  };
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, 'r');
@@ -103,7 +89,7 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
         const nl = chunk.indexOf(10);
         if (nl < 0) buf = Buffer.concat([leftover, chunk]);
         else {
-          b.push(decode(Buffer.concat([leftover, chunk.subarray(0, nl)])), ++no);
+          b.push(decodeBytes(Buffer.concat([leftover, chunk.subarray(0, nl)])), ++no);
           buf = chunk.subarray(nl + 1);
         }
         leftover = null;
@@ -111,11 +97,11 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
       const last = buf.lastIndexOf(10);
       if (last < 0) {
         // one enormous "line": cut it so memory stays bounded
-        if (buf.length > MAX_LINE_BYTES) pushText(decode(buf));
+        if (buf.length > MAX_LINE_BYTES) no = b.pushBytes(buf, no);
         else leftover = Buffer.from(buf); // copy: chunkBuf is reused
         continue;
       }
-      pushText(decode(buf.subarray(0, last)));
+      no = b.pushBytes(buf.subarray(0, last), no);
       leftover = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : null;
     }
   } catch (err) {
@@ -126,6 +112,6 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
   } finally {
     await fh?.close();
   }
-  if (leftover && leftover.length > 0) pushText(decode(leftover));
+  if (leftover && leftover.length > 0) b.pushBytes(leftover, no);
   return b.finish();
 }

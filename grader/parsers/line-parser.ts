@@ -13,7 +13,17 @@ export interface LineParser<S> {
   readonly warnings: ParseIssue[];
   /** Flavor evidence met while parsing (e.g. libbpf fsslower `F` rows); undefined when none. */
   flavorHint?(): Flavor | undefined;
+  /**
+   * Optional byte fast path for big files: reads the lines of `buf` (split on `\n` like
+   * `text.split('\n')`, numbered from `firstLineNo`) without decoding them, and hands every line it
+   * cannot read exactly as `push` would (noise, headers, odd rows, CR endings) to `slow`. The result must
+   * equal pushing every decoded line. Returns the number of the last line.
+   */
+  pushLines?(buf: Buffer, firstLineNo: number, slow: SlowLine): number;
 }
+
+/** Takes buf[start, end) (one line) through the full string path: noise filter, then `push`. */
+export type SlowLine = (buf: Buffer, start: number, end: number, lineNo: number) => void;
 
 /** At most this many warnings are kept; the rest are counted in one closing warning. */
 export const MAX_WARNINGS = 100;

@@ -133,14 +133,23 @@ export class BoundedCounts {
   constructor(private readonly limit = MAX_DISTINCT_KEYS) {}
 
   add(key: string, n = 1): void {
-    const cur = this.map.get(key);
-    if (cur !== undefined) cur.n += n;
-    else if (this.map.size < this.limit) this.map.set(key, { n });
+    this.counter(key).n += n;
+  }
+
+  /**
+   * The box `key` counts into (its own, or OTHER_KEY's once the map is full), created at 0 if new: add
+   * to it right away. Stable for the life of the map, so hot paths may keep it instead of hashing `key`
+   * again.
+   */
+  counter(key: string): { n: number } {
+    let box = this.map.get(key);
+    if (box !== undefined) return box;
+    if (this.map.size < this.limit) this.map.set(key, (box = { n: 0 }));
     else {
-      const other = this.map.get(OTHER_KEY);
-      if (other) other.n += n;
-      else this.map.set(OTHER_KEY, { n });
+      box = this.map.get(OTHER_KEY);
+      if (box === undefined) this.map.set(OTHER_KEY, (box = { n: 0 }));
     }
+    return box;
   }
 
   get size(): number {

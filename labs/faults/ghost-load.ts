@@ -19,15 +19,15 @@ export function ghostLoadFault(facts: Facts): FaultSpec {
 
   const loop = `#!/bin/sh
 # ${script}: "temporary" health check someone left running in a loop.
-# Asks three times per round so one slow answer does not page anyone.
+# Asks twice per round so one slow answer does not page anyone.
 URL=${shq(url.href)}
 while :; do
   started=$(date +%s)
-  for try in 1 2 3; do
+  for try in 1 2; do
     curl -s -o /dev/null --max-time 2 "$URL"
   done
   sh -c 'test -n "$0"' "$started"
-  sleep 0.2
+  sleep 0.15
 done
 `;
   // python's http.server writes a line per request to stderr: silenced so the log stays small

@@ -142,7 +142,8 @@ describe.skipIf(skipUnlessRequired(sshMissing))('SshTransport against a real ssh
     await expect(down.run('true')).rejects.toMatchObject({ message: expect.stringMatching(/host unreachable/), hint: expect.stringMatching(/sshd runs/) });
     const otherKey = join(dir, 'other_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
-    const badKey = new SshTransport(target(), { extraArgs: ['-i', otherKey, ...sshOpts.slice(2)] });
+    // its own connection: a shared (ControlMaster) one would already be authenticated
+    const badKey = new SshTransport(target(), { extraArgs: ['-i', otherKey, ...sshOpts.slice(2), '-o', 'ControlMaster=no', '-o', 'ControlPath=none'] });
     await expect(badKey.run('true')).rejects.toMatchObject({ message: expect.stringMatching(/authentication failed/), hint: expect.stringMatching(/BatchMode/) });
   });
 
@@ -152,14 +153,13 @@ describe.skipIf(skipUnlessRequired(sshMissing))('SshTransport against a real ssh
     const labctl = (...args: string[]) =>
       execFileSync(process.execPath, [resolve('bin/labctl.js'), 'lab', ...args, '--host', target()], { env, encoding: 'utf8', cwd: resolve('.') });
     const out = join(dir, 'copied-manifest.json');
-    expect(labctl('status')).toContain('no faults on this host');
     expect(labctl('inject', 'offcpu-lock', '--seed', 'over-ssh', '--ttl', '2m', '--out', out)).toMatch(/offcpu-lock injected on ssh root@127\.0\.0\.1/);
     const manifest = JSON.parse(readFileSync(out, 'utf8'));
     expect(manifest).toMatchObject({ scenario: 'offcpu-lock', seed: 'over-ssh', host: `root@127.0.0.1:${port}` });
     const status = JSON.parse(labctl('status', '--json'));
     expect(status).toEqual([expect.objectContaining({ scenario: 'offcpu-lock', status: 'running' })]);
     expect(labctl('stop')).toMatch(/offcpu-lock stopped/);
-    expect(labctl('status')).toContain('no faults on this host');
     expect(existsSync(join(stateDir, 'offcpu-lock'))).toBe(false);
-  }, 120_000);
+    expect(labctl('stop')).toMatch(/nothing to stop on ssh root@127\.0\.0\.1/);
+  }, 180_000);
 });

@@ -83,10 +83,10 @@ describe('runBatch (worker threads, real bundles)', () => {
 
   it('escapes learner-supplied text in the class report', async () => {
     const html = await readFile(run.files.classReport, 'utf8');
+    expect(html).not.toContain(XSS);
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
-    expect(XSS.length).toBeGreaterThan(0);
   });
 
   it('gives the same gradebook graded in this thread (jobs 0) as on worker threads', async () => {

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRoster } from '../../../grader/batch/roster.ts';
+import { runBatch, type BatchRun } from '../../../grader/batch/run.ts';
+import { hasCommand, skipUnlessRequired } from '../../support/live.ts';
+import { CLASS_SECRET, makeClassBatch } from '../batch/class-fixture.ts';
+import { decodePng, PNG_SIGNATURE, pixelStats } from './png.ts';
+
+const run$ = promisify(execFile);
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? (hasCommand('chromium') ? 'chromium' : null);
+const missing = skipUnlessRequired(CHROMIUM ? null : 'chromium is not installed (apt-get install -y chromium)');
+
+let fx: Awaited<ReturnType<typeof makeClassBatch>>;
+let batch: BatchRun;
+let html: string;
+let profile: string;
+
+beforeAll(async () => {
+  fx = await makeClassBatch();
+  batch = await runBatch({ dir: fx.batch, outDir: join(fx.root, 'grades'), roster: await readRoster(fx.roster), classSecret: CLASS_SECRET, jobs: 0 });
+  html = await readFile(batch.files.classReport, 'utf8');
+  profile = await mkdtemp(join(tmpdir(), 'labctl-chromium-'));
+}, 120_000);
+afterAll(async () => {
+  await fx?.cleanup();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+function chromium(args: string[]) {
+  return run$(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, ...args], {
+    timeout: 90_000,
+    maxBuffer: 32 << 20,
+  });
+}
+
+describe('class-report.html (static)', () => {
+  it('is self-contained: no script, no external reference, a CSP that forbids fetching', () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+  });
+
+  it('shows the parts the instructor needs, for both scenarios', () => {
+    for (const text of ['Score distribution', 'Pass rate per check', 'Most common wrong answers', 'A typical capture', 'Problems (', 'Gradebook']) expect(html).toContain(text);
+    expect(html).toContain('id="s-ghost-load"');
+    expect(html).toContain('id="s-offcpu-lock"');
+    // eve's wrong answers are grouped under their keys
+    expect(html).toMatch(/<code>parent_process<\/code>[\s\S]*?<td>cron<\/td>/);
+    // the typical offcpu-lock capture is drawn as an icicle of stacks
+    expect(html).toMatch(/icicle \(root on top/);
+    expect(html).toContain('class="frame"');
+  });
+});
+
+describe.skipIf(missing)('class-report.html in headless Chromium', () => {
+  it('renders the SVG charts (DOM after layout)', async () => {
+    const { stdout } = await chromium(['--dump-dom', `file://${batch.files.classReport}`]);
+    expect((stdout.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
+    expect((stdout.match(/class="bar"/g) ?? []).length).toBeGreaterThan(20);
+    expect((stdout.match(/class="frame"/g) ?? []).length).toBeGreaterThan(5);
+  });
+
+  it('takes a screenshot that is a real, non-blank picture with the charts\' colours', async () => {
+    const shot = join(fx.root, 'class-report.png');
+    await chromium([`--screenshot=${shot}`, '--window-size=1200,1600', `file://${batch.files.classReport}`]);
+    const buf = await readFile(shot);
+    expect(buf.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+    expect((await stat(shot)).size).toBeGreaterThan(20_000);
+    const png = decodePng(buf);
+    expect([png.width, png.height]).toEqual([1200, 1600]);
+    const s = pixelStats(png);
+    expect(s.variance).toBeGreaterThan(200);
+    expect(s.distinct).toBeGreaterThan(50);
+    // the pass (green) and fail (red) bars are on screen
+    expect(s.share((r, g, b) => g > 130 && r < 90 && b < 110)).toBeGreaterThan(0.001);
+    expect(s.share((r, g, b) => r > 190 && g < 80 && b < 80)).toBeGreaterThan(0.001);
+  });
+});
