@@ -36,7 +36,7 @@ export const CAPTURE_PLAN: Record<ScenarioId, CaptureSpec[]> = {
   'offcpu-lock': [
     // bcc's offcputime folds only with -f; the default multi-line stacks are what learners read
     { tool: 'offcputime', file: 'offcputime.txt', args: ALL(''), perPid: true },
-    { tool: 'runqlat', file: 'runqlat.txt', args: ALL('') },
+    { tool: 'runqlat', file: 'runqlat.txt', args: ALL(''), perPid: true },
   ],
   'fsync-latency': [
     // threshold 0/1 ms: fsync on a fast VM disk is well under the 10 ms default
