@@ -84,7 +84,9 @@ const FATAL =
   /Unable to find kernel headers|failed to attach|cannot attach|failed to (load|open|create)|is not traceable|Traceback|Exception:|^ERROR|^Error|error:|Could not resolve|Permission denied|Operation not permitted|No such file|command not found|not found$/im;
 
 export function fatalLine(output: string): string | null {
-  const lines = output.split('\n').filter((l) => !/RLIMIT_MEMLOCK|failed to get syms/.test(l));
+  // Data rows of the snoop tools start with a PID or a timestamp and can hold any path or argument
+  // (opensnoop shows other programs opening traceback.py): only non-data lines can be errors.
+  const lines = output.split('\n').filter((l) => !/RLIMIT_MEMLOCK|failed to get syms/.test(l) && !/^\s*\d/.test(l));
   for (const l of lines) if (FATAL.test(l)) return l.trim();
   return null;
 }

@@ -62,8 +62,8 @@ export function registerScenarios(program: Command): void {
         }
         const examples = await checkExamples(id);
         for (const ex of examples) {
-          const mark = ex.ok ? pc.green('ok') : pc.red('error');
-          process.stdout.write(`${mark.padEnd(ex.ok ? 17 : 18)} ${id}/examples/${ex.name}: ${ex.summary}\n`);
+          const mark = ex.ok ? pc.green('ok     ') : pc.red('error  ');
+          process.stdout.write(`${mark} ${id}/examples/${ex.name}: ${ex.summary}\n`);
           if (!ex.ok) errors += 1;
         }
       }

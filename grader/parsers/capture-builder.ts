@@ -107,21 +107,29 @@ export class CaptureBuilder {
    */
   pushBytes(buf: Buffer, lineNo: number): number {
     let no = lineNo;
-    let s = 0;
-    // line by line while the tool is unknown, so the fast path takes over right after the header
-    while (!this.detection) {
-      const nl = buf.indexOf(10, s);
-      this.push(decodeBytes(buf.subarray(s, nl < 0 ? buf.length : nl)), ++no);
-      if (nl < 0) return no;
-      s = nl + 1;
+    let at = 0;
+    if (!this.detection) {
+      // lines one by one while the tool is unknown, keeping the byte offset of the next one, so the fast
+      // path can take over right after the header
+      const text = decodeBytes(buf);
+      let start = 0;
+      for (;;) {
+        const end = text.indexOf('\n', start);
+        this.push(end < 0 ? text.slice(start) : text.slice(start, end), ++no);
+        if (end < 0) return no;
+        start = end + 1;
+        at = buf.indexOf(10, at) + 1;
+        if (!this.detection) continue;
+        if (!this.parser?.pushLines) return this.pushText(text.slice(start), no);
+        break;
+      }
     }
-    const rest = s === 0 ? buf : buf.subarray(s);
     if (this.parser?.pushLines) {
-      no = this.parser.pushLines(rest, no + 1, this.slowLine);
+      no = this.parser.pushLines(at === 0 ? buf : buf.subarray(at), no + 1, this.slowLine);
       this.lineCount = no;
       return no;
     }
-    return this.pushText(decodeBytes(rest), no);
+    return this.pushText(decodeBytes(at === 0 ? buf : buf.subarray(at)), no);
   }
 
   private readonly slowLine: SlowLine = (buf, start, end, lineNo) => this.push(decodeBytes(buf.subarray(start, end)), lineNo);

@@ -165,7 +165,8 @@ export class ExecsnoopTally {
   }
 }
 
-function trimArgs(args: string): string {
+/** ARGS as kept: the first 200 characters. */
+export function trimArgs(args: string): string {
   return args.length > MAX_ARGS_CHARS ? args.slice(0, MAX_ARGS_CHARS) : args;
 }
 

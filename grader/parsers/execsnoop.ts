@@ -8,7 +8,7 @@ import { type LineParser, WarningList } from './line-parser.ts';
 import { clockSeconds, endsWithWord, intAt, scanFields, sliceTrimEnd, splitFields, toNum } from './text.ts';
 import { endsWithWordBytes } from './bytes.ts';
 import { BAD_ROW, type ByteLayout, compileLayout, newExecRowBytes, readExecsnoopRowBytes, ROW } from './execsnoop-bytes.ts';
-import { ExecsnoopTally } from './execsnoop-tally.ts';
+import { ExecsnoopTally, trimArgs } from './execsnoop-tally.ts';
 
 export { ARGS_SAMPLE_PER_COMM } from './execsnoop-tally.ts';
 
@@ -210,7 +210,7 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
       const argsTo = tally.add(row.comm, row.ppid, row.ret, row.time, row.clock, row.wholeSeconds);
       if (argsTo) {
         const args = row.argsStart < 0 ? '' : sliceTrimEnd(line, row.argsStart);
-        argsTo.add(args.length > 200 ? args.slice(0, 200) : args);
+        argsTo.add(trimArgs(args));
       }
     },
     pushLines(buf, firstLineNo, slow) {

@@ -71,7 +71,8 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, 'r');
-    // one reusable 4 MiB buffer: no per-chunk allocation, few syscalls
+    // one reusable 4 MiB buffer: no per-chunk allocation, few syscalls (reading ahead into a second one
+    // while parsing was measured: no gain, the page-cache reads are ~10% of the parse)
     const chunkBuf = Buffer.allocUnsafe(CHUNK_BYTES);
     for (;;) {
       const { bytesRead } = await fh.read(chunkBuf, 0, CHUNK_BYTES, null);

@@ -43,11 +43,16 @@ function opensnoopHeaderFlavor(line: string, columns: string[]): Flavor {
   return gap === 18 ? 'libbpf' : 'bcc';
 }
 
+/** Comms whose paths are kept one by one, and distinct paths kept per comm (bounded like execsnoop's detail maps). */
+export const MAX_COMMS_WITH_PATHS = 500;
+export const MAX_PATHS_PER_COMM = 200;
+
 /** Line consumer for opensnoop output. */
 export function createOpensnoopParser(): LineParser<OpensnoopSummary> {
   const w = new WarningList();
   const byComm = new BoundedCounts();
   const byPath = new BoundedCounts();
+  const pathsByComm = new Map<string, BoundedCounts>();
   let layout: OpensnoopLayout | null = null;
   let columns: string[] = [];
   let events = 0;
@@ -82,10 +87,11 @@ export function createOpensnoopParser(): LineParser<OpensnoopSummary> {
       const f = splitFields(line, p + 2 + layout.extra + 6);
       const tok = f.tokens;
       if (!prefixOk(tok, layout) || !isInt(tok[p])) return;
-      // COMM may contain spaces: FD and ERR are the first two integers after it
+      // COMM may contain spaces (up to 4 words, as execsnoop reads it: "npm exec tsc --"): FD and ERR
+      // are the first two integers after it
       let fdIdx = p + 2;
-      while (fdIdx <= p + 4 && !(isInt(tok[fdIdx]) && isInt(tok[fdIdx + 1]))) fdIdx++;
-      if (fdIdx > p + 4) {
+      while (fdIdx <= p + 5 && !(isInt(tok[fdIdx]) && isInt(tok[fdIdx + 1]))) fdIdx++;
+      if (fdIdx > p + 5) {
         w.add(lineNo, `opensnoop row does not fit the header (${layout.columns.join(' ')})`);
         return;
       }
@@ -97,11 +103,15 @@ export function createOpensnoopParser(): LineParser<OpensnoopSummary> {
       events++;
       byComm.add(comm);
       byPath.add(path);
+      let paths = pathsByComm.get(comm);
+      if (!paths && pathsByComm.size < MAX_COMMS_WITH_PATHS) pathsByComm.set(comm, (paths = new BoundedCounts(MAX_PATHS_PER_COMM)));
+      paths?.add(path);
       if (fd < 0 || err !== 0) errors++;
     },
     finish() {
       w.close();
-      return { events, byComm: byComm.toObject(), byPath: byPath.toObject(), errors, columns };
+      const perComm = Object.fromEntries([...pathsByComm].map(([comm, paths]) => [comm, paths.toObject()]));
+      return { events, byComm: byComm.toObject(), byPath: byPath.toObject(), pathsByComm: perComm, errors, columns };
     },
   };
 }

@@ -51,6 +51,12 @@ export interface OpensnoopSummary {
   events: number;
   byComm: Counts;
   byPath: Counts;
+  /**
+   * comm -> (path -> count): which files each process opens (failed opens too). Bounded: the first 500
+   * comms, 200 paths each (later ones summed under '(other)'). The parser always fills it; optional so summaries
+   * built elsewhere (older JSON, tests) still type-check.
+   */
+  pathsByComm?: Record<string, Counts>;
   errors: number;
   columns: string[];
 }

@@ -40,6 +40,13 @@ describe('tool candidates', () => {
     expect(fatalLine('failed to get syms\n    schedule\n    -    orderd (12)')).toBeNull();
   });
 
+  it('does not mistake data rows that mention errors for tool errors', () => {
+    // opensnoop saw another probe open traceback.py: a data row, not a failure of opensnoop
+    const opensnoop = 'PID    COMM              FD ERR PATH\n21568  profile-bpfcc      3   0 /usr/lib/python3.11/__pycache__/traceback.cpython-311.pyc\n';
+    expect(fatalLine(opensnoop)).toBeNull();
+    expect(fatalLine('0.123   sh   4242  4100  0 /bin/sh -c echo ERROR: disk full')).toBeNull();
+  });
+
   it('parses the host facts script output', () => {
     expect(parseHostFacts('kernel=6.18.44\nuid=0\nbtf=1\nfs=ext4\nnoise')).toEqual({ kernel: '6.18.44', uid: '0', btf: '1', fs: 'ext4' });
   });
