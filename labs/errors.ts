@@ -1,14 +1,9 @@
+import { LabctlError } from '../cli/errors.ts';
+
 /**
- * The error labs/ code throws for anything a user can fix (bad seed, host unreachable, sudo refused...).
- * It has the `hint` + `exitCode` shape cli/main.ts prints as a user-facing error, without a stack.
+ * What labs/ code throws for anything a user can fix (bad seed, host unreachable, sudo refused...): a
+ * LabctlError (message + hint + exit code) under its own name, so logs say which part failed.
  */
-export class LabError extends Error {
+export class LabError extends LabctlError {
   override name = 'LabError';
-  constructor(
-    message: string,
-    readonly hint?: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-  }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LabctlError } from '../cli/errors.ts';
 import type { Facts } from '../grader/manifest.ts';
 
 /**
@@ -13,15 +14,9 @@ export type ScenarioId = (typeof SCENARIO_IDS)[number];
 export const DEFAULT_SEED = 'default';
 const SEED_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
-export class VariantError extends Error {
+/** A bad scenario id or seed: a user error (exit 2) with a hint. */
+export class VariantError extends LabctlError {
   override name = 'VariantError';
-  constructor(
-    message: string,
-    readonly hint?: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-  }
 }
 
 export function isScenarioId(id: string): id is ScenarioId {
