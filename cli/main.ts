@@ -1,13 +1,23 @@
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
-import { registerInspect } from './commands/inspect.ts';
-import { registerGrade } from './commands/grade.ts';
-import { registerScenarios } from './commands/scenarios.ts';
-import { registerLab } from './commands/lab.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerClassroom } from './commands/classroom.ts';
-import { registerSubmit } from './commands/submit.ts';
-import { registerLearner } from './commands/learner.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * Command groups load lazily: the classroom group pulls in CDKTF and the AWS provider bindings, which cost a
+ * second of start-up that `labctl grade` should not pay. Help without a command still lists them all.
+ */
+const GROUPS: Record<string, () => Promise<Register>> = {
+  inspect: async () => (await import('./commands/inspect.ts')).registerInspect,
+  grade: async () => (await import('./commands/grade.ts')).registerGrade,
+  scenarios: async () => (await import('./commands/scenarios.ts')).registerScenarios,
+  lab: async () => (await import('./commands/lab.ts')).registerLab,
+  demo: async () => (await import('./commands/demo.ts')).registerDemo,
+  classroom: async () => (await import('./commands/classroom.ts')).registerClassroom,
+  submit: async () => (await import('./commands/submit.ts')).registerSubmit,
+  hint: async () => (await import('./commands/learner.ts')).registerLearner,
+  'self-check': async () => (await import('./commands/learner.ts')).registerLearner,
+};
 
 const program = new Command()
   .name('labctl')
@@ -16,14 +26,15 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-registerInspect(program);
-registerGrade(program);
-registerScenarios(program);
-registerLab(program);
-registerDemo(program);
-registerClassroom(program);
-registerSubmit(program);
-registerLearner(program);
+const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const wanted = first && first in GROUPS && first !== 'help' ? [GROUPS[first]] : [...new Set(Object.values(GROUPS))];
+const registered = new Set<Register>();
+for (const load of wanted) {
+  const register = await load();
+  // hint and self-check share one module: register it once
+  if (!registered.has(register)) register(program);
+  registered.add(register);
+}
 
 /** Errors meant for users carry a `hint` and/or an `exitCode`; anything else is a bug and shows its stack. */
 function report(err: unknown): number {
