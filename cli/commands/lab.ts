@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { MANIFEST_FILE } from '../../grader/manifest.ts';
 import { renderReport } from '../../grader/report/index.ts';
-import { SCENARIO_IDS, assertScenarioId } from '../../scenarios/variants.ts';
+import { SCENARIO_IDS, assertScenarioId, type ScenarioId } from '../../scenarios/variants.ts';
 import { CAPTURE_PLAN } from '../../labs/capture.ts';
 import { checkScenario } from '../../labs/check.ts';
 import { formatDuration, parseDuration } from '../../labs/duration.ts';
@@ -14,23 +14,74 @@ import { probeHost, renderProbe, type ProbeResult } from '../../labs/probe.ts';
 import { resolveSeed } from '../../labs/seed.ts';
 import { setupHost } from '../../labs/setup.ts';
 import { DEFAULT_TTL_SEC, injectFault, labStatus, stopFault, type LabStatus } from '../../labs/supervisor.ts';
+import { classSecretFrom, DEFAULT_JOBS, DEFAULT_RETRIES, fanOutWithProgress, loadInventory, outcomesJson, placeLearnerKey, renderReadiness, renderSummary, requireClassSecret, selectHosts, type FanoutInventory, type HostOperation, type HostOutcome } from '../../labs/fanout/index.ts';
+import { checkOp, injectOp, probeOp, setupOp, statusOp, stopOp } from '../../labs/fanout/operations.ts';
+import { readinessMatrix, readinessOp, scheduledScenarios, type ReadinessSummary } from '../../labs/fanout/readiness.ts';
 
 interface HostOpts {
   host?: string;
   inventory?: string;
 }
 
+/** Flags of a fan-out over an inventory. */
+interface FanoutFlags extends HostOpts {
+  jobs?: string;
+  retries?: string;
+  learner?: string[];
+  distro?: string;
+  json?: boolean;
+}
+
 function hostFrom(o: HostOpts): LabHost {
   if (o.inventory) {
-    throw new LabError('--inventory is not supported yet: this version works on one host at a time', 'use --host USER@HOST (or nothing for this machine)');
+    throw new LabError('--inventory is not supported by this command', 'run it on one host with --host USER@HOST; `labctl lab probe --inventory FILE` shows every host\'s tools');
   }
   return labHost({ host: o.host });
 }
 
+const collect = (value: string, prev: string[] = []): string[] => [...prev, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
 const withHost = (cmd: Command): Command =>
   cmd
     .option('--host <user@host[:port]>', 'lab host over SSH (your ~/.ssh/config, keys and agent apply); default: this machine')
-    .option('--inventory <file>', 'inventory.json of a classroom (fan-out: not supported yet)');
+    .option('--inventory <file>', 'inventory.json of a classroom: run on every host in parallel');
+
+/** The options of every command that fans out; `--learner` is added per command (inject has its own meaning for it). */
+const withFanout = (cmd: Command, learnerHelp = 'with --inventory: only this learner\'s hosts (repeatable, or a,b,c)'): Command =>
+  withHost(cmd)
+    .option('--jobs <n>', `with --inventory: hosts at once (default ${DEFAULT_JOBS})`)
+    .option('--retries <n>', `with --inventory: retries per host after transient SSH failures, with exponential backoff (default ${DEFAULT_RETRIES})`)
+    .option('--learner <id>', learnerHelp, collect)
+    .option('--distro <distro>', 'with --inventory: only hosts of this distro');
+
+function wholeNumber(text: string | undefined, flag: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new LabError(`bad ${flag} ${JSON.stringify(text)}: expected a whole number >= ${min}`, `e.g. ${flag} ${min === 0 ? 3 : 10}`);
+  return Number(text);
+}
+
+const colorOut = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
+
+interface Fanout {
+  inventory: FanoutInventory;
+  run<T>(op: HostOperation<T>): Promise<HostOutcome<T>[]>;
+}
+
+async function fanoutFrom(o: FanoutFlags): Promise<Fanout> {
+  if (o.host) throw new LabError('--host and --inventory together', 'one host: --host; the whole class: --inventory');
+  const jobs = wholeNumber(o.jobs, '--jobs', 1);
+  const retries = wholeNumber(o.retries, '--retries', 0);
+  const inventory = await loadInventory(o.inventory!);
+  const hosts = selectHosts(inventory, { learners: o.learner, distro: o.distro });
+  if (!o.json) process.stderr.write(pc.dim(`${inventory.class}: ${hosts.length} host(s) from ${o.inventory}, ${Math.min(jobs ?? DEFAULT_JOBS, hosts.length)} at a time\n`));
+  return { inventory, run: (op) => fanOutWithProgress(hosts, op, { jobs, retries }) };
+}
+
+/** The summary table (or JSON) of a fan-out; exit status 1 when any host failed. */
+function finish<T>(outcomes: HostOutcome<T>[], o: FanoutFlags): void {
+  print(o.json ? JSON.stringify(outcomesJson(outcomes), null, 2) : renderSummary(outcomes, { color: colorOut(), width: process.stdout.columns }));
+  process.exitCode = outcomes.every((x) => x.ok) ? 0 : 1;
+}
 
 const scenarioList = SCENARIO_IDS.join(', ');
 
@@ -76,13 +127,25 @@ Examples:
   $ sudo npx labctl lab status
   $ sudo npx labctl lab check ghost-load
   $ sudo npx labctl lab stop
-  $ npx labctl lab inject offcpu-lock --host ubuntu@10.0.0.5 --learner alice --secret "$SECRET"`,
+  $ npx labctl lab inject offcpu-lock --host ubuntu@10.0.0.5 --learner alice --secret "$SECRET"
+
+The whole class (every host of inventory.json in parallel; a per-host summary, --json, exit 1 if any host failed):
+  $ npx labctl lab setup --inventory inventory.json --jobs 20
+  $ LABCTL_CLASS_SECRET=... npx labctl lab inject ghost-load --inventory inventory.json --ttl 3h
+  $ npx labctl lab check --all --inventory inventory.json      # readiness: every scheduled fault visible
+  $ npx labctl lab stop --inventory inventory.json --learner ana --learner ben
+
+inventory.json is \`terraform output -json inventory\`: {class, scenarios?, hosts: [{learner, distro, host, user, port?}]}.
+A host may also set "stateDir" (its lab state dir, default /var/lib/labctl), so several entries can be one machine.
+Transient SSH failures (connection refused/reset/timed out) are retried with exponential backoff; auth errors are not.
+Progress goes to stderr: live rows in a terminal, timestamped lines when piped or when CI is set.`,
     );
 
-  withHost(lab.command('probe').description('what the kernel supports and which command works for each lesson tool'))
+  withFanout(lab.command('probe').description('what the kernel supports and which command works for each lesson tool'))
     .option('--json', 'print JSON')
     .option('--refresh', 'probe again instead of using the cached result')
-    .action(async (o: HostOpts & { json?: boolean; refresh?: boolean }) => {
+    .action(async (o: FanoutFlags & { refresh?: boolean }) => {
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(probeOp({ refresh: o.refresh })), o);
       const host = hostFrom(o);
       const p = await probeHost(host, { refresh: o.refresh });
       print(o.json ? JSON.stringify(p, null, 2) : renderProbe(p));
@@ -96,8 +159,10 @@ Examples:
       else print(renderTools(p));
     });
 
-  withHost(lab.command('setup').description('install the eBPF tools, gcc, curl, python3; mount tracefs/debugfs (idempotent)')).action(
-    async (o: HostOpts) => {
+  withFanout(lab.command('setup').description('install the eBPF tools, gcc, curl, python3; mount tracefs/debugfs (idempotent)'))
+    .option('--json', 'with --inventory: print JSON')
+    .action(async (o: FanoutFlags) => {
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(setupOp()), o);
       const host = hostFrom(o);
       const { plan, results } = await setupHost(host.transport, host.stateDir, {
         onStep: (r) => {
@@ -109,70 +174,120 @@ Examples:
       const changed = results.filter((r) => r.outcome === 'applied').length;
       print(`${plan.distro.prettyName}, kernel ${plan.kernelRelease}: ${changed ? `${changed} step(s) applied` : 'nothing to change'}`);
       print(pc.dim('next: labctl lab probe --refresh'));
-    },
-  );
+    });
 
-  withHost(lab.command('inject').description(`start a fault under a TTL and write its lab manifest (${scenarioList})`))
+  withFanout(
+    lab.command('inject').description(`start a fault under a TTL and write its lab manifest (${scenarioList})`),
+    'learner id: one host: recorded in the manifest, derives the seed and (with the secret) writes learner.key; with --inventory: only this learner\'s hosts (repeatable)',
+  )
     .argument('<scenario>', scenarioList)
-    .option('--seed <seed>', 'variant seed (default: derived from --learner and --secret, else "default")')
-    .option('--learner <id>', 'learner id, recorded in the manifest and used to derive the seed')
-    .option('--secret <secret>', 'classroom secret (or LABCTL_CLASSROOM_SECRET)')
+    .option('--seed <seed>', 'one host: variant seed (default: derived from --learner and --secret, else "default")')
+    .option('--secret <secret>', 'class secret (or env LABCTL_CLASS_SECRET / LABCTL_CLASSROOM_SECRET): derives seeds and learner keys; required with --inventory')
     .option('--ttl <duration>', 'stop by itself after this long, e.g. 90s, 15m, 2h', `${DEFAULT_TTL_SEC / 60}m`)
-    .option('--out <file>', `where to write the manifest copy (over SSH default ./${MANIFEST_FILE})`)
+    .option('--out <file>', `one host: where to write the manifest copy (over SSH default ./${MANIFEST_FILE})`)
+    .option('--out-dir <dir>', 'with --inventory: where each host\'s manifest is copied, as <learner>-<distro>-<scenario>.json', 'manifests')
     .option('--json', 'print the state as JSON')
-    .action(async (id: string, o: HostOpts & { seed?: string; learner?: string; secret?: string; ttl: string; out?: string; json?: boolean }) => {
+    .action(async (id: string, o: FanoutFlags & { seed?: string; secret?: string; ttl: string; out?: string; outDir: string }) => {
       const scenario = assertScenarioId(id);
       const ttlSec = parseDuration(o.ttl);
-      const seed = resolveSeed(scenario, o);
+      if (o.inventory) {
+        if (o.seed) throw new LabError('--seed with --inventory', 'every learner gets their own variant, derived from the class secret: drop --seed');
+        if (o.out) throw new LabError('--out with --inventory', 'each host\'s manifest goes to --out-dir DIR as <learner>-<distro>-<scenario>.json');
+        const classSecret = requireClassSecret(o.secret, 'inject --inventory');
+        return finish(await (await fanoutFrom(o)).run(injectOp({ scenario, classSecret, ttlSec, outDir: o.outDir })), o);
+      }
+      if ((o.learner?.length ?? 0) > 1) throw new LabError(`--learner given ${o.learner!.length} times for one host`, 'one host has one learner; several learners need --inventory');
+      const learner = o.learner?.[0];
+      const secret = learner ? classSecretFrom(o.secret) : o.secret;
+      const seed = resolveSeed(scenario, { seed: o.seed, learner, secret });
       const host = hostFrom(o);
-      const r = await injectFault(host, { scenario, seed, ttlSec, learner: o.learner });
+      // the key first: a lab that runs is a lab whose learner can sign a submission
+      const keyPath = learner && secret ? await placeLearnerKey(host, secret, learner) : undefined;
+      const r = await injectFault(host, { scenario, seed, ttlSec, learner });
       let copy: string | undefined;
       if (host.transport.remote || o.out) {
         copy = resolve(o.out ?? MANIFEST_FILE);
         if (host.transport.remote) await host.transport.copyFrom(r.manifestPath, copy);
         else await copyFile(r.manifestPath, copy);
       }
-      if (o.json) return print(JSON.stringify({ ...r.state, already: r.already, manifestCopy: copy }, null, 2));
+      if (o.json) return print(JSON.stringify({ ...r.state, already: r.already, manifestCopy: copy, ...(keyPath ? { learnerKey: keyPath } : {}) }, null, 2));
       print(
         r.already
           ? `${scenario} (seed ${seed}) is already running on ${host.transport.describe()}: nothing started`
           : `${pc.green('✔')} ${scenario} injected on ${host.transport.describe()} (seed ${seed}, ${r.state.supervisor}); expires ${r.state.expiresAt}`,
       );
       print(`manifest: ${r.manifestPath}${copy ? ` (copy: ${copy})` : ''}`);
+      if (keyPath) print(`learner key: ${keyPath} (mode 0600; labctl submit signs with it)`);
       print(pc.dim(`check it: labctl lab check ${scenario}${o.host ? ` --host ${o.host}` : ''}    stop it: labctl lab stop ${scenario}`));
     });
 
-  withHost(lab.command('status').description('faults on the host: what runs and when it expires'))
+  withFanout(lab.command('status').description('faults on the host: what runs and when it expires'))
     .option('--json', 'print JSON')
-    .action(async (o: HostOpts & { json?: boolean }) => {
+    .action(async (o: FanoutFlags) => {
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(statusOp()), o);
       const list = await labStatus(hostFrom(o));
       print(o.json ? JSON.stringify(list, null, 2) : renderStatus(list));
     });
 
-  withHost(lab.command('stop').description('stop one fault or all of them and remove their files (idempotent)'))
+  withFanout(lab.command('stop').description('stop one fault or all of them and remove their files (idempotent)'))
     .argument('[scenario]', scenarioList)
-    .action(async (id: string | undefined, o: HostOpts) => {
+    .option('--json', 'with --inventory: print JSON')
+    .action(async (id: string | undefined, o: FanoutFlags) => {
+      if (id !== undefined) assertScenarioId(id);
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(stopOp(id)), o);
       const host = hostFrom(o);
       const stopped = await stopFault(host, id);
       if (!stopped.length) return print(`nothing to stop on ${host.transport.describe()}`);
       for (const s of stopped) print(`${pc.green('✔')} ${s.scenario} stopped (${s.killed} process(es) ended, files removed)`);
     });
 
-  withHost(lab.command('check').description('capture with the working tools, grade the evidence, say whether the fault is visible'))
-    .argument('<scenario>', scenarioList)
+  withFanout(lab.command('check').description('capture with the working tools, grade the evidence, say whether the fault is visible; --all: readiness of every scheduled fault'))
+    .argument('[scenario]', scenarioList)
+    .option('--all', 'readiness: every scheduled fault (--scenario, else the inventory\'s scenarios, else all) on every host')
+    .option('--scenario <id>', 'with --all: the faults to prove (repeatable, or a,b)', collect)
     .option('--duration <duration>', 'how long each tool traces', '5s')
-    .option('--json', 'print the grade report as JSON')
-    .action(async (id: string, o: HostOpts & { duration: string; json?: boolean }) => {
-      const host = hostFrom(o);
+    .option('--json', 'print the grade report (with --inventory/--all: the per-host results) as JSON')
+    .action(async (id: string | undefined, o: FanoutFlags & { all?: boolean; scenario?: string[]; duration: string }) => {
       const durationSec = parseDuration(o.duration, '--duration');
-      const c = await checkScenario(host, id, { durationSec });
+      if (o.all) {
+        if (id) throw new LabError(`both a scenario (${id}) and --all`, 'one fault: labctl lab check ID; every scheduled fault: labctl lab check --all');
+        return checkAll(o, durationSec);
+      }
+      if (!id) throw new LabError('which fault? give a scenario or --all', `labctl lab check ${SCENARIO_IDS[0]}, or labctl lab check --all (readiness)`);
+      const scenario = assertScenarioId(id);
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(checkOp({ scenario, durationSec })), o);
+      const host = hostFrom(o);
+      const c = await checkScenario(host, scenario, { durationSec });
       if (o.json) print(renderReport(c.report, 'json'));
       else {
         print(`captures: ${c.capture.dir} (${c.capture.runs.map((r) => `${r.file}: ${r.command.length > 50 ? `${r.command.slice(0, 47)}...` : r.command}`).join('; ')})`);
         for (const s of c.capture.skipped) print(pc.dim(`not captured: ${s.tool} (${s.reason})`));
-        print(renderReport(c.report, 'text', { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
+        print(renderReport(c.report, 'text', { color: colorOut() }));
         print(c.visible ? `${pc.green('✔')} ${c.scenario} is visible with the tools on this host` : `${pc.red('✖')} ${c.scenario} is NOT visible: see the failed checks above`);
       }
       process.exitCode = c.visible ? 0 : 1;
     });
+}
+
+/** `lab check --all`: the readiness matrix, over the inventory or for the one host. */
+async function checkAll(o: FanoutFlags & { scenario?: string[] }, durationSec: number): Promise<void> {
+  const flagged = o.scenario?.map(assertScenarioId);
+  let scenarios: ScenarioId[];
+  let outcomes: HostOutcome<ReadinessSummary>[];
+  if (o.inventory) {
+    const f = await fanoutFrom(o);
+    scenarios = scheduledScenarios(flagged, f.inventory.scenarios);
+    outcomes = await f.run(readinessOp({ scenarios, durationSec }));
+  } else {
+    scenarios = scheduledScenarios(flagged, undefined);
+    const host = hostFrom(o);
+    const address = host.transport.remote ? host.transport.describe().replace(/^ssh /, '') : 'local';
+    const one = { learner: '-', distro: '-', address, target: { host: address }, index: 0 };
+    outcomes = await fanOutWithProgress([one], readinessOp({ scenarios, durationSec }), { labHostFor: () => host, retries: 0, view: 'none' });
+  }
+  const matrix = readinessMatrix(outcomes, scenarios);
+  if (o.json) {
+    print(JSON.stringify(outcomesJson(matrix.map((m) => ({ ...m.outcome, result: { cells: m.cells } }))), null, 2));
+  } else print(renderReadiness(matrix, scenarios, { color: colorOut() }));
+  process.exitCode = matrix.every((m) => m.cells.every((c) => c.state === 'ready')) ? 0 : 1;
 }

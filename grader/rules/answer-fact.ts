@@ -25,7 +25,7 @@ function contradiction(obs: Observations, source: EvidenceSource | undefined, an
     const top = Math.max(0, ...Object.values(table));
     for (const name of names) {
       const n = countFor(table, name);
-      if (n > 0 && n < top / 2) return `your own capture shows "${name}" with only ${pct(n / total)} of ${what}`;
+      if (n > 0 && n < top) return `your own capture shows "${name}" with only ${pct(n / total)} of ${what}, less than another`;
     }
     return undefined;
   };

@@ -32,7 +32,7 @@ describe('answer-fact', () => {
   it('rejects another name and calls out the contradiction with the learner capture', () => {
     const out = answerFact({ obs: execObs, facts, answers: { culprit_command: 'date' } }, culprit);
     expect(out.status).toBe('fail');
-    expect(out.contradiction).toBe('your own capture shows "date" with only 20% of execs');
+    expect(out.contradiction).toBe('your own capture shows "date" with only 20% of execs, less than another');
     expect(out.message).not.toContain('curl');
   });
 

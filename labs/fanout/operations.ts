@@ -1,0 +1,153 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { deriveSeed, type ScenarioId } from '../../scenarios/variants.ts';
+import { checkScenario } from '../check.ts';
+import { formatDuration } from '../duration.ts';
+import { probeHost, type ProbeResult } from '../probe.ts';
+import { setupHost, type StepOutcome } from '../setup.ts';
+import { injectFault, labStatus, stopFault, type LabStatus, type StopResult } from '../supervisor.ts';
+import type { FanoutHost } from './inventory.ts';
+import { placeLearnerKey } from './learner-key.ts';
+import type { HostOperation } from './run.ts';
+
+/**
+ * One `HostOperation` per `labctl lab` command: the same labs/ functions the single-host commands call,
+ * plus a one-line message per host for the progress view and the summary table.
+ */
+
+export interface SetupSummary {
+  distro: string;
+  kernel: string;
+  steps: { id: string; outcome: StepOutcome; detail?: string }[];
+}
+
+export function setupOp(): HostOperation<SetupSummary> {
+  return async ({ lab, progress }) => {
+    const { plan, results } = await setupHost(lab.transport, lab.stateDir, { onStep: (r) => progress(`${r.step.description}: ${r.outcome}`) });
+    const applied = results.filter((r) => r.outcome === 'applied').length;
+    const skipped = results.filter((r) => r.outcome === 'skipped-optional').map((r) => r.step.id);
+    return {
+      ok: true,
+      message: `${plan.distro.prettyName}, kernel ${plan.kernelRelease}: ${applied ? `${applied} step(s) applied` : 'nothing to change'}${skipped.length ? `; optional skipped: ${skipped.join(', ')}` : ''}`,
+      result: { distro: plan.distro.prettyName, kernel: plan.kernelRelease, steps: results.map((r) => ({ id: r.step.id, outcome: r.outcome, ...(r.detail ? { detail: r.detail } : {}) })) },
+    };
+  };
+}
+
+export function probeOp(o: { refresh?: boolean } = {}): HostOperation<ProbeResult> {
+  return async ({ lab, progress }) => {
+    progress(o.refresh ? 'probing kernel and tools' : 'reading probe (cached or fresh)');
+    const p = await probeHost(lab, { refresh: o.refresh });
+    const working = p.tools.filter((t) => t.command);
+    const missing = p.tools.filter((t) => !t.command).map((t) => t.tool);
+    return {
+      // a host where BPF cannot load is no lab host, whatever else it has
+      ok: p.bpf && p.root,
+      message: `kernel ${p.kernel}, bpf ${p.bpf ? 'yes' : 'NO'}, kprobes ${p.kprobes ? 'yes' : 'no'}; ${working.length}/${p.tools.length} tools work${missing.length ? ` (none for ${missing.join(', ')})` : ''}`,
+      result: p,
+    };
+  };
+}
+
+export function describeStatus(list: LabStatus[]): string {
+  if (!list.length) return 'no faults';
+  return list
+    .map((s) => {
+      const left = s.status === 'running' && s.remainingSec !== null ? `, ${formatDuration(s.remainingSec)} left` : '';
+      return `${s.scenario} ${s.status}${left}`;
+    })
+    .join('; ');
+}
+
+export function statusOp(): HostOperation<LabStatus[]> {
+  return async ({ lab }) => {
+    const list = await labStatus(lab);
+    return { ok: true, message: describeStatus(list), result: list };
+  };
+}
+
+export function stopOp(scenario?: string): HostOperation<StopResult[]> {
+  return async ({ lab, progress }) => {
+    progress(`stopping ${scenario ?? 'every fault'}`);
+    const stopped = await stopFault(lab, scenario);
+    const message = stopped.length ? stopped.map((s) => `${s.scenario} stopped (${s.killed} process(es))`).join('; ') : 'nothing to stop';
+    return { ok: true, message, result: stopped };
+  };
+}
+
+export interface InjectSummary {
+  scenario: ScenarioId;
+  seed: string;
+  learner: string;
+  expiresAt: string;
+  supervisor: string;
+  already: boolean;
+  /** on the lab host */
+  manifestPath: string;
+  keyPath: string;
+  /** the local copy */
+  manifestCopy: string;
+}
+
+/** `<learner>-<distro>-<scenario>.json`, with anything a file name should not hold replaced. */
+export function manifestCopyName(host: FanoutHost, scenario: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${safe(host.learner)}-${safe(host.distro)}-${scenario}.json`;
+}
+
+export function injectOp(o: { scenario: ScenarioId; classSecret: string; ttlSec: number; outDir: string }): HostOperation<InjectSummary> {
+  return async ({ host, lab, progress }) => {
+    const seed = deriveSeed(o.classSecret, host.learner, o.scenario);
+    progress('writing the learner key');
+    const keyPath = await placeLearnerKey(lab, o.classSecret, host.learner);
+    progress(`injecting ${o.scenario} (seed ${seed})`);
+    const r = await injectFault(lab, { scenario: o.scenario, seed, ttlSec: o.ttlSec, learner: host.learner, hostLabel: host.address });
+    progress('copying the manifest back');
+    const dir = resolve(o.outDir);
+    await mkdir(dir, { recursive: true });
+    const copy = join(dir, manifestCopyName(host, o.scenario));
+    // copy next to it, then rename: a manifest a grader reads is whole or absent
+    const tmp = `${copy}.${process.pid}.tmp`;
+    try {
+      await lab.transport.copyFrom(r.manifestPath, tmp);
+      await rename(tmp, copy);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return {
+      ok: true,
+      message: `${o.scenario} ${r.already ? 'already running' : 'injected'} (seed ${seed}, expires ${r.state.expiresAt}); manifest ${copy}`,
+      result: {
+        scenario: o.scenario,
+        seed,
+        learner: host.learner,
+        expiresAt: r.state.expiresAt,
+        supervisor: r.state.supervisor,
+        already: r.already,
+        manifestPath: r.manifestPath,
+        keyPath,
+        manifestCopy: copy,
+      },
+    };
+  };
+}
+
+export interface CheckSummary {
+  scenario: ScenarioId;
+  visible: boolean;
+  captures: string;
+  evidence: { id: string; status: string; message: string }[];
+}
+
+export function checkOp(o: { scenario: ScenarioId; durationSec: number }): HostOperation<CheckSummary> {
+  return async ({ lab, progress }) => {
+    progress(`capturing ${o.scenario} for ${o.durationSec}s`);
+    const c = await checkScenario(lab, o.scenario, { durationSec: o.durationSec });
+    const failed = c.evidence.filter((e) => e.status !== 'pass');
+    return {
+      ok: c.visible,
+      message: c.visible ? `${o.scenario} visible (${c.evidence.length} evidence checks pass)` : `${o.scenario} NOT visible: ${failed.map((e) => `${e.id}: ${e.message}`).join('; ') || 'no evidence check ran'}`,
+      result: { scenario: o.scenario, visible: c.visible, captures: c.capture.dir, evidence: c.evidence.map((e) => ({ id: e.id, status: e.status, message: e.message })) },
+    };
+  };
+}

@@ -1,0 +1,91 @@
+import { SCENARIO_IDS, type ScenarioId } from '../../scenarios/variants.ts';
+import { checkScenario } from '../check.ts';
+import { LabError } from '../errors.ts';
+import { probeHost } from '../probe.ts';
+import { statusOf } from '../supervisor.ts';
+import { isTransientSshFailure } from './retry.ts';
+import type { HostOperation, HostOutcome } from './run.ts';
+
+/**
+ * `labctl lab check --all`: before class, on every host, every scheduled fault must be running and
+ * visible with the tools that work on that host (the DESIGN.md solve path: capture, grade evidence-only
+ * against the host's own manifest). One cell per host and scenario.
+ */
+
+export type CellState = 'ready' | 'not-visible' | 'not-injected' | 'unreachable';
+
+export interface ReadinessCell {
+  scenario: ScenarioId;
+  state: CellState;
+  /** why it is not ready: the failed evidence checks, the fault's status, the error */
+  detail: string;
+  failedChecks?: { id: string; message: string }[];
+  captures?: string;
+}
+
+export interface ReadinessSummary {
+  cells: ReadinessCell[];
+}
+
+/** Scenarios to prove: `--scenario` list, else the inventory's `scenarios`, else all of them. */
+export function scheduledScenarios(flag: ScenarioId[] | undefined, inventory: ScenarioId[] | undefined): ScenarioId[] {
+  if (flag?.length) return [...new Set(flag)];
+  if (inventory?.length) return [...new Set(inventory)];
+  return [...SCENARIO_IDS];
+}
+
+/** SSH trouble belongs to the host (retried, then "unreachable"), not to one scenario's cell. */
+function isHostLevel(err: unknown): boolean {
+  return isTransientSshFailure(err) || (err instanceof LabError && /: (?:host unreachable|ssh failed|authentication failed|host key verification failed|sudo refused)/.test(err.message));
+}
+
+export function readinessOp(o: { scenarios: ScenarioId[]; durationSec: number }): HostOperation<ReadinessSummary> {
+  return async ({ lab, progress }) => {
+    const cells: ReadinessCell[] = [];
+    progress('probing tools');
+    const probe = await probeHost(lab);
+    for (const scenario of o.scenarios) {
+      const st = await statusOf(lab, scenario);
+      if (!st || st.status !== 'running') {
+        const why = !st ? 'no fault injected' : st.status === 'expired' ? `its fault expired at ${st.state?.expiresAt}` : st.status === 'dead' ? 'its fault is no longer running' : 'inject did not finish';
+        cells.push({ scenario, state: 'not-injected', detail: `${why}: labctl lab inject ${scenario} --inventory ...` });
+        continue;
+      }
+      progress(`checking ${scenario} for ${o.durationSec}s`);
+      try {
+        const c = await checkScenario(lab, scenario, { durationSec: o.durationSec, probe });
+        const failed = c.evidence.filter((e) => e.status !== 'pass').map((e) => ({ id: e.id, message: e.message }));
+        const notes = c.report.gradable ? '' : (c.report.notes ?? []).join('; ');
+        cells.push(
+          c.visible
+            ? { scenario, state: 'ready', detail: `${c.evidence.length} evidence checks pass`, captures: c.capture.dir }
+            : {
+                scenario,
+                state: 'not-visible',
+                detail: failed.length ? failed.map((f) => `${f.id}: ${f.message}`).join('; ') : notes || 'no evidence check ran',
+                failedChecks: failed,
+                captures: c.capture.dir,
+              },
+        );
+      } catch (err) {
+        if (isHostLevel(err)) throw err;
+        // e.g. no tool that reveals it works on this host: the fault runs but a learner could not see it
+        cells.push({ scenario, state: 'not-visible', detail: (err as Error).message.split('\n')[0] });
+      }
+    }
+    const notReady = cells.filter((c) => c.state !== 'ready');
+    return {
+      ok: notReady.length === 0,
+      message: notReady.length ? notReady.map((c) => `${c.scenario} ${c.state}`).join(', ') : `all ${cells.length} ready`,
+      result: { cells },
+    };
+  };
+}
+
+/** The host x scenario matrix, with unreachable hosts filled in. */
+export function readinessMatrix(outcomes: HostOutcome<ReadinessSummary>[], scenarios: ScenarioId[]): { outcome: HostOutcome<ReadinessSummary>; cells: ReadinessCell[] }[] {
+  return outcomes.map((outcome) => ({
+    outcome,
+    cells: outcome.result?.cells ?? scenarios.map((scenario) => ({ scenario, state: 'unreachable' as const, detail: outcome.error?.message.split('\n')[0] ?? outcome.message })),
+  }));
+}
