@@ -5,6 +5,7 @@ import { labHost, type LabHost } from './host.ts';
 import { localStateDir } from './paths.ts';
 import { probeHost, type ProbeResult } from './probe.ts';
 import { injectFault, stopFault } from './supervisor.ts';
+import { setupHost } from './setup.ts';
 
 /**
  * `labctl demo`: the whole loop on this machine. With root and BPF: inject each fault (short TTL),
@@ -31,6 +32,9 @@ export interface DemoOptions {
   /** called before each scenario, for progress output */
   onScenario?: (id: ScenarioId, mode: 'live' | 'examples') => void;
   onOutcome?: (o: DemoOutcome) => void;
+  /** as root, install the missing eBPF tools first (`labctl lab setup`); default true */
+  setup?: boolean;
+  onSetup?: (why: string) => void;
 }
 
 /** Why live faults cannot run here, or null. */
@@ -58,6 +62,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       probe = await probeHost(host);
     } catch (err) {
       probeError = (err as Error).message;
+    }
+  }
+  // A fresh root machine lacks the tools: the main job sets them up rather than settle for the examples.
+  const missingTools = liveBlocker(probe, isRoot);
+  if (missingTools && probe?.bpf && opts.setup !== false) {
+    opts.onSetup?.(missingTools);
+    try {
+      await setupHost(host.transport, host.stateDir);
+      probe = await probeHost(host, { refresh: true });
+    } catch (err) {
+      probeError = `setup failed: ${(err as Error).message}`;
     }
   }
   const reason = liveBlocker(probe, isRoot) ?? undefined;

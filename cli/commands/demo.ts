@@ -11,13 +11,16 @@ export function registerDemo(program: Command): void {
     .description('the full loop on this machine: inject each fault, capture with the tools that work here, grade, stop')
     .option('--duration <duration>', 'how long each tool traces', '5s')
     .option('--scenario <id...>', 'only these scenarios')
+    .option('--no-setup', 'do not install missing eBPF tools first (as root, demo runs `labctl lab setup` when tools are missing)')
     .addHelpText('after', '\nWithout root or BPF it grades the bundled example submissions instead, and says why.\n\n  $ sudo npx labctl demo')
-    .action(async (o: { duration: string; scenario?: string[] }) => {
+    .action(async (o: { duration: string; scenario?: string[]; setup: boolean }) => {
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       const out = (s: string) => process.stdout.write(`${s}\n`);
       const result = await runDemo({
         durationSec: parseDuration(o.duration, '--duration'),
         scenarios: o.scenario?.map(assertScenarioId),
+        setup: o.setup,
+        onSetup: (why) => out(pc.yellow(`${why}: installing the eBPF tools first (labctl lab setup)...`)),
         onScenario: (id, mode) => out(pc.bold(`\n== ${id} ${mode === 'live' ? '(inject, capture, grade, stop)' : '(bundled examples)'}`)),
         onOutcome: (r) => {
           if (r.mode === 'live' && r.check) {
