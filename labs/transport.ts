@@ -121,6 +121,8 @@ export interface SshOptions {
  * OpenSSH client binaries (not a JS ssh library) so the user's ~/.ssh/config, keys, agent and
  * ProxyJump apply exactly as in their terminal. BatchMode: never hang on a password prompt.
  */
+const RC255_MARKER = '__LABCTL_EXIT_255__';
+
 export class SshTransport implements Transport {
   readonly remote = true;
   private readonly target: SshTarget;
@@ -180,7 +182,14 @@ export class SshTransport implements Transport {
 
   async run(cmd: string, opts?: RunOptions): Promise<RunResult> {
     const mode = await this.mode();
-    return this.raw(mode === 'root' ? `sh -c ${shq(cmd)}` : `sudo -n sh -c ${shq(cmd)}`, opts);
+    const inner = mode === 'root' ? `sh -c ${shq(cmd)}` : `sudo -n sh -c ${shq(cmd)}`;
+    // ssh exits 255 on its own failures, and so does bpftrace when a probe cannot attach: a command's 255
+    // travels as 254 plus a marker line on stderr, so raw() never mistakes it for the connection failing
+    const res = await this.raw(`sh -c ${shq(`${inner}; rc=$?; if [ $rc -eq 255 ]; then echo ${RC255_MARKER} >&2; exit 254; fi; exit $rc`)}`, opts);
+    if (res.exitCode === 254 && res.stderr.endsWith(`${RC255_MARKER}\n`)) {
+      return { ...res, exitCode: 255, stderr: res.stderr.slice(0, -(RC255_MARKER.length + 1)) };
+    }
+    return res;
   }
 
   private async scp(from: string, to: string): Promise<RunResult> {

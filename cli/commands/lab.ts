@@ -32,10 +32,13 @@ interface FanoutFlags extends HostOpts {
   json?: boolean;
 }
 
-function hostFrom(o: HostOpts): LabHost {
+/** One host (this machine or --host); fan-out flags without --inventory are a mistake worth saying. */
+function hostFrom(o: HostOpts & Partial<FanoutFlags>, learnerIsHostOption = false): LabHost {
   if (o.inventory) {
     throw new LabError('--inventory is not supported by this command', 'run it on one host with --host USER@HOST; `labctl lab probe --inventory FILE` shows every host\'s tools');
   }
+  const stray = [o.jobs && '--jobs', o.retries && '--retries', o.distro && '--distro', !learnerIsHostOption && o.learner?.length && '--learner'].filter(Boolean);
+  if (stray.length) throw new LabError(`${stray.join(', ')}: only with --inventory`, 'add --inventory inventory.json to run on the whole class');
   return labHost({ host: o.host });
 }
 
@@ -200,7 +203,7 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       const learner = o.learner?.[0];
       const secret = learner ? classSecretFrom(o.secret) : o.secret;
       const seed = resolveSeed(scenario, { seed: o.seed, learner, secret });
-      const host = hostFrom(o);
+      const host = hostFrom(o, true);
       // the key first: a lab that runs is a lab whose learner can sign a submission
       const keyPath = learner && secret ? await placeLearnerKey(host, secret, learner) : undefined;
       const r = await injectFault(host, { scenario, seed, ttlSec, learner });

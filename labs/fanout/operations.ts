@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deriveSeed, type ScenarioId } from '../../scenarios/variants.ts';
 import { checkScenario } from '../check.ts';
@@ -102,14 +102,14 @@ export function injectOp(o: { scenario: ScenarioId; classSecret: string; ttlSec:
     const keyPath = await placeLearnerKey(lab, o.classSecret, host.learner);
     progress(`injecting ${o.scenario} (seed ${seed})`);
     const r = await injectFault(lab, { scenario: o.scenario, seed, ttlSec: o.ttlSec, learner: host.learner, hostLabel: host.address });
-    progress('copying the manifest back');
     const dir = resolve(o.outDir);
     await mkdir(dir, { recursive: true });
     const copy = join(dir, manifestCopyName(host, o.scenario));
-    // copy next to it, then rename: a manifest a grader reads is whole or absent
+    // r.manifest is what inject wrote on the host (or read back from it), byte for byte: no extra scp round trip.
+    // Written next to it, then renamed: a manifest a grader reads is whole or absent.
     const tmp = `${copy}.${process.pid}.tmp`;
     try {
-      await lab.transport.copyFrom(r.manifestPath, tmp);
+      await writeFile(tmp, `${JSON.stringify(r.manifest, null, 2)}\n`);
       await rename(tmp, copy);
     } finally {
       await rm(tmp, { force: true });

@@ -48,7 +48,7 @@ export function readinessOp(o: { scenarios: ScenarioId[]; durationSec: number })
       const st = await statusOf(lab, scenario);
       if (!st || st.status !== 'running') {
         const why = !st ? 'no fault injected' : st.status === 'expired' ? `its fault expired at ${st.state?.expiresAt}` : st.status === 'dead' ? 'its fault is no longer running' : 'inject did not finish';
-        cells.push({ scenario, state: 'not-injected', detail: `${why}: labctl lab inject ${scenario} --inventory ...` });
+        cells.push({ scenario, state: 'not-injected', detail: `${why} (labctl lab inject ${scenario})` });
         continue;
       }
       progress(`checking ${scenario} for ${o.durationSec}s`);

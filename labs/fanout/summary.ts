@@ -67,9 +67,12 @@ export function renderReadiness(matrix: { outcome: HostOutcome<unknown>; cells: 
     : undefined;
   const details: string[] = [];
   for (const { outcome, cells } of matrix) {
+    const h = outcome.host;
+    // a single host checked without an inventory has no learner: its address names it
+    const who = h.learner === '-' ? h.address : `${h.learner}/${h.distro}`;
     const bad = cells.filter((c) => c.state !== 'ready');
-    if (outcome.result === undefined && bad.length) details.push(`${outcome.host.learner}/${outcome.host.distro}: unreachable: ${bad[0].detail}`);
-    else for (const c of bad) details.push(`${outcome.host.learner}/${outcome.host.distro} ${c.scenario}: ${CELL_TEXT[c.state].toLowerCase()}: ${c.detail}`);
+    if (outcome.result === undefined && bad.length) details.push(`${who}: unreachable: ${bad[0].detail}`);
+    else for (const c of bad) details.push(`${who} ${c.scenario}: ${CELL_TEXT[c.state].toLowerCase()}: ${c.detail}`);
   }
   const total = matrix.length * scenarios.length;
   const ready = matrix.reduce((n, m) => n + m.cells.filter((c) => c.state === 'ready').length, 0);

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learnerKey } from '../../grader/provenance/key.ts';
 import { LabError } from '../../labs/errors.ts';
+import { PROBE_CACHE, probeHost } from '../../labs/probe.ts';
+import { stopFault } from '../../labs/supervisor.ts';
 import { backoffMs, fanOut, isTransientSshFailure, mapLimit, parseInventory, selectHosts, withRetry, type FanoutHost, type HostEvent, type HostOperation } from '../../labs/fanout/index.ts';
 import { plainProgress } from '../../labs/fanout/progress.ts';
 import { readinessMatrix, scheduledScenarios, type ReadinessSummary } from '../../labs/fanout/readiness.ts';
@@ -284,6 +286,12 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
     expect(isTransientSshFailure(auth)).toBe(false);
   });
 
+  it("a command's own exit 255 (bpftrace's attach errors) is a result, not a dead connection", async () => {
+    const t = new SshTransport(servers[0].target, { extraArgs: pool.sshOpts });
+    expect(await t.run('echo out; echo attach failed >&2; exit 255')).toMatchObject({ ok: false, exitCode: 255, stdout: 'out\n', stderr: 'attach failed\n' });
+    expect(await t.run('exit 254')).toMatchObject({ exitCode: 254, stderr: '' });
+  });
+
   it('one host going down mid-run: the others finish, it fails after its retries', async () => {
     const victim = await pool.start();
     const onThree = [servers[0], servers[1], victim];
@@ -377,6 +385,8 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
         expect(json[i].result.seed).toBe(seed);
         const copy = join(out(), `${learner}-debian-offcpu-lock.json`);
         expect(json[i].result.manifestCopy).toBe(copy);
+        // the host's manifest, byte for byte
+        expect(readFileSync(copy, 'utf8')).toBe(readFileSync(join(stateOf(`live-${learner}`), 'offcpu-lock', 'lab-manifest.json'), 'utf8'));
         const manifest = JSON.parse(readFileSync(copy, 'utf8'));
         expect(manifest).toMatchObject({ scenario: 'offcpu-lock', seed, learner, host: two[i].target });
         expect(manifest.facts.process_comm).toBe(variantFacts('offcpu-lock', seed).process_comm);
@@ -396,6 +406,14 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
         { learner: 'ben', server: two[1], stateDir: stateOf('live-ben') },
         { learner: 'cy', server: dead, stateDir: stateOf('live-cy') },
       ], ['offcpu-lock', 'fsync-latency']);
+      // `lab probe` comes before class; here it is trimmed to the tools of the injected fault (a full probe
+      // runs every candidate of every tool), run over ssh and left as each host's probe cache
+      await Promise.all(['ana', 'ben'].map(async (l, i) => {
+        const lab = { transport: new SshTransport(two[i].target, { extraArgs: pool.sshOpts }), stateDir: stateOf(`live-${l}`) };
+        const p = await probeHost(lab, { tools: ['offcputime', 'runqlat'] });
+        expect(p.tools.find((t) => t.tool === 'offcputime')?.command, JSON.stringify(p.tools)).toBeTruthy();
+        writeFileSync(join(lab.stateDir, PROBE_CACHE), JSON.stringify(p));
+      }));
       const res = await labctl(['lab', 'check', '--all', '--inventory', withDead, '--duration', '3s', '--retries', '0', '--json'], env);
       expect(res.code, res.stderr).toBe(1);
       const json = JSON.parse(res.stdout) as { learner: string; ok: boolean; result: ReadinessSummary }[];
@@ -406,6 +424,20 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
       expect(json.map((j) => j.ok)).toEqual([false, false, false]);
       expect(json[0].result.cells[1].detail).toMatch(/no fault injected/);
     }, 90_000);
+
+    it('single-host inject --learner --secret also leaves the learner key', async () => {
+      const res = await labctl(['lab', 'inject', 'ghost-load', '--host', two[0].target, '--learner', 'ana', '--secret', secret, '--ttl', '1m', '--out', join(pool.dir, 'single.json'), '--json'], {
+        ...env,
+        LABCTL_REMOTE_STATE_DIR: stateOf('live-single'),
+      });
+      expect(res.code, res.stderr).toBe(0);
+      const key = join(stateOf('live-single'), 'learner.key');
+      expect(JSON.parse(res.stdout)).toMatchObject({ scenario: 'ghost-load', seed: deriveSeed(secret, 'ana', 'ghost-load'), learner: 'ana', learnerKey: key });
+      expect(readFileSync(key, 'utf8')).toBe(`${learnerKey(secret, 'ana')}\n`);
+      expect(statSync(key).mode & 0o777).toBe(0o600);
+      const stopped = await stopFault({ transport: new SshTransport(two[0].target, { extraArgs: pool.sshOpts }), stateDir: stateOf('live-single') });
+      expect(stopped.map((x) => x.scenario)).toEqual(['ghost-load']);
+    }, 60_000);
 
     it('stop --inventory ends both faults and removes their files', async () => {
       const res = await labctl(['lab', 'stop', '--inventory', invFile], env);

@@ -78,6 +78,8 @@ async function waitForBanner(port: number, deadlineMs: number, log: () => string
 export class SshdPool {
   readonly dir: string;
   readonly key: string;
+  /** HOME of every session */
+  readonly home: string;
   /** ssh options that reach every server of the pool (LABCTL_SSH_OPTS) */
   readonly sshOpts: string[];
   private readonly servers: { child: ChildProcess; server: SshdServer }[] = [];
@@ -90,6 +92,10 @@ export class SshdPool {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', this.key]);
     writeFileSync(join(this.dir, 'authorized_keys'), readFileSync(`${this.key}.pub`));
     chmodSync(join(this.dir, 'authorized_keys'), 0o600);
+    this.home = join(this.dir, 'home');
+    mkdirSync(this.home);
+    // a test or bench that dies before close() must not leave sshd listeners behind
+    process.once('exit', this.onExit);
     this.sshOpts = ['-i', this.key, '-o', 'IdentitiesOnly=yes', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'LogLevel=ERROR'];
   }
 
@@ -114,6 +120,9 @@ export class SshdPool {
         // a fan-out opens many sessions at once; the defaults (10:30:100) would refuse some
         'MaxStartups 200',
         'MaxSessions 100',
+        // sessions get an empty home: sshd makes bash source ~/.bashrc even for `ssh host cmd`, and a
+        // developer's .bashrc (pyenv init, nvm...) would cost seconds per command and swamp what tests measure
+        `SetEnv HOME=${this.home}`,
         'Subsystem sftp internal-sftp',
         'LogLevel ERROR',
         '',
@@ -152,7 +161,10 @@ export class SshdPool {
     return Promise.all(Array.from({ length: n }, () => this.start()));
   }
 
+  private readonly onExit = (): void => this.close();
+
   close(): void {
+    process.removeListener('exit', this.onExit);
     for (const { server } of this.servers) if (server.alive) server.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
