@@ -83,7 +83,11 @@ function pickTypical(id: string, scenario: Scenario | undefined, kept: { r: Subm
       .filter((k): k is typeof k & { d: CaptureDigest } => Boolean(k.d));
     if (!candidates.length) continue;
     const target = medianPct ?? 0;
-    candidates.sort((a, b) => Math.abs(a.percent - target) - Math.abs(b.percent - target) || cmp(a.r.learner, b.r.learner));
+    // A picture of the incident is only typical if the capture shows it: prefer captures whose evidence checks pass.
+    const showsFault = (r: SubmissionResult) => (r.report.checks.some((c) => c.kind === 'evidence' && c.status !== 'pass') ? 1 : 0);
+    candidates.sort(
+      (a, b) => showsFault(a.r) - showsFault(b.r) || Math.abs(a.percent - target) - Math.abs(b.percent - target) || cmp(a.r.learner, b.r.learner),
+    );
     const best = candidates[0];
     return { learner: best.r.learner, file: best.d.file, percent: best.percent, digest: best.d };
   }
