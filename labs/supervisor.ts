@@ -7,7 +7,7 @@ import { faultFor, type FaultSpec } from './faults/index.ts';
 import type { LabHost } from './host.ts';
 import { normaliseFsType } from './probe.ts';
 import { shq, writeFilesCommand } from './shell.ts';
-import { mustSucceed } from './transport.ts';
+import { mustSucceed, type RunResult } from './transport.ts';
 
 /**
  * Starts, watches and stops faults. Every fault runs under a TTL and stops by itself: as a transient
@@ -114,13 +114,14 @@ async function writeState(host: LabHost, state: LabState): Promise<void> {
   mustSucceed(await host.transport.run(writeStateCommand(state)), `saving ${state.labDir}/${STATE_FILE}`);
 }
 
-export async function statusOf(host: LabHost, scenario: ScenarioId): Promise<LabStatus | null> {
-  const labDir = labDirOf(host.stateDir, scenario);
-  // one round trip: state file, whether the folder exists, how many marked processes run
-  const r = await host.transport.run(
-    `cat ${shq(`${labDir}/${STATE_FILE}`)} 2>/dev/null; echo; echo "__DIR=$(test -d ${shq(labDir)} && echo 1 || echo 0)"; echo "__PROCS=$(${markerPids(labIdOf(host.stateDir, scenario))} | wc -l)"`,
-  );
-  const [json, tail = ''] = r.stdout.split('__DIR=');
+/** Shell that prints a lab's state file, whether its folder exists and how many marked processes run. */
+export function statusScript(stateDir: string, scenario: ScenarioId): string {
+  const labDir = labDirOf(stateDir, scenario);
+  return `cat ${shq(`${labDir}/${STATE_FILE}`)} 2>/dev/null; echo; echo "__DIR=$(test -d ${shq(labDir)} && echo 1 || echo 0)"; echo "__PROCS=$(${markerPids(labIdOf(stateDir, scenario))} | wc -l)"`;
+}
+
+function parseStatus(scenario: ScenarioId, stdout: string): LabStatus | null {
+  const [json, tail = ''] = stdout.split('__DIR=');
   const dirExists = tail.startsWith('1');
   const processes = Number.parseInt(/__PROCS=\s*(\d+)/.exec(tail)?.[1] ?? '0', 10);
   const state = parseState(json);
@@ -131,6 +132,12 @@ export async function statusOf(host: LabHost, scenario: ScenarioId): Promise<Lab
   else if (processes > 0) status = 'running';
   else status = remainingSec !== null && remainingSec <= 0 ? 'expired' : 'dead';
   return { scenario, status, state, processes, remainingSec };
+}
+
+export async function statusOf(host: LabHost, scenario: ScenarioId): Promise<LabStatus | null> {
+  // one round trip: state file, whether the folder exists, how many marked processes run
+  const r = await host.transport.run(statusScript(host.stateDir, scenario));
+  return parseStatus(scenario, r.stdout);
 }
 
 export async function labStatus(host: LabHost): Promise<LabStatus[]> {
@@ -171,10 +178,26 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
     throw new LabError(`${t.describe()}: injecting a fault needs root`, 'run labctl as root (sudo -E npx labctl ...) or use --host with a root/sudo login');
   }
 
-  const existing = await statusOf(host, scenario);
+  const facts = variantFacts(scenario, seed);
+  const spec = faultFor(scenario, facts);
+  const labDir = labDirOf(host.stateDir, scenario);
+  const labId = labIdOf(host.stateDir, scenario);
+  const manifestPath = `${labDir}/${MANIFEST_FILE}`;
+
+  // one round trip: what runs already (with its manifest, should it be the same seed), the preflight checks, systemd
+  const pre = await t.run(
+    [
+      `${statusScript(host.stateDir, scenario)}; echo "__MANIFEST="; cat ${shq(manifestPath)} 2>/dev/null; echo; echo "__MANIFEST_END="`,
+      preflightScript(spec),
+    ].join('\n'),
+  );
+  const [statusOut, rest = ''] = pre.stdout.split('__MANIFEST=\n');
+  const [manifestText, checksOut = ''] = rest.split('__MANIFEST_END=\n');
+  const existing = parseStatus(scenario, statusOut);
   if (existing?.status === 'running' && existing.state) {
     if (existing.state.seed === seed) {
-      const manifest = JSON.parse(await t.readText(existing.state.manifestPath)) as LabManifest;
+      const text = existing.state.manifestPath === manifestPath && manifestText.trim() ? manifestText : await t.readText(existing.state.manifestPath);
+      const manifest = JSON.parse(text) as LabManifest;
       return { state: existing.state, manifest, manifestPath: existing.state.manifestPath, already: true };
     }
     throw new LabError(
@@ -182,29 +205,21 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
       `stop it first: labctl lab stop ${scenario}`,
     );
   }
-  if (existing) await stopFault(host, scenario); // expired, dead or half-injected leftovers
-
-  const facts = variantFacts(scenario, seed);
-  const spec = faultFor(scenario, facts);
-  // one round trip: the index of the first failing preflight check, and whether systemd runs
-  const pre = await t.run(
-    [
-      ...spec.preflight.map((p, i) => `{ ${p.check}; } >/dev/null 2>&1 || { echo "__FAIL=${i}"; exit 0; }`),
-      `if [ "${process.env.LABCTL_NO_SYSTEMD === '1' ? 1 : 0}" = 0 ] && [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then echo __SUP=systemd; else echo __SUP=process-group; fi`,
-    ].join('\n'),
-  );
-  const failed = /__FAIL=(\d+)/.exec(pre.stdout);
+  let checks = checksOut;
+  if (existing) {
+    await stopFault(host, scenario); // expired, dead or half-injected leftovers
+    // the leftovers may have been what a check tripped on (a port still taken): check again without them
+    checks = (await t.run(preflightScript(spec))).stdout;
+  }
+  const failed = /__FAIL=(\d+)/.exec(checks);
   if (failed) {
     const p = spec.preflight[Number(failed[1])];
     throw new LabError(`${t.describe()}: cannot inject ${scenario}: ${p.message}`, p.hint);
   }
-  const supervisor: SupervisorKind = pre.stdout.includes('__SUP=systemd') ? 'systemd' : 'process-group';
+  const supervisor: SupervisorKind = checks.includes('__SUP=systemd') ? 'systemd' : 'process-group';
 
-  const labDir = labDirOf(host.stateDir, scenario);
-  const labId = labIdOf(host.stateDir, scenario);
   const now = new Date();
   const expires = new Date(now.getTime() + ttlSec * 1000);
-  const manifestPath = `${labDir}/${MANIFEST_FILE}`;
   const state: LabState = {
     scenario,
     seed,
@@ -223,48 +238,46 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
     phase: 'starting',
   };
 
-  // The state file goes first, in its own step: if labctl dies after this, `stop` knows what to clean.
-  mustSucceed(
-    await t.run(`mkdir -p ${shq(`${labDir}/bin`)} ${shq(`${labDir}/pids`)} && ${writeStateCommand(state)}`),
-    `creating ${labDir}`,
-    'is the state dir writable? set LABCTL_STATE_DIR',
-  );
+  // The state file goes first (the script stops if it cannot be written): if labctl dies after it, `stop` knows what to clean.
+  const createStep = `{ mkdir -p ${shq(`${labDir}/bin`)} ${shq(`${labDir}/pids`)} && ${writeStateCommand(state)}; } || exit 1\necho ${STAGE_CREATED}`;
+  // program files, launcher, build, and the data dir's file system
+  const files = [
+    ...spec.files.map((f) => ({ ...f, path: `${labDir}/${f.path}` })),
+    { path: `${labDir}/${LAUNCHER}`, content: launcherScript(scenario, seed, spec), mode: 0o755 },
+  ];
+  const build = spec.build ? `LABCTL_LAB=${shq(labId)} ${spec.build} > build.log 2>&1 || { cat build.log >&2; exit 1; }` : 'true';
+  const probesFs = scenario === 'fsync-latency';
+  const fsProbe = probesFs ? '&& mkdir -p data && echo "__FS=$(findmnt -n -o FSTYPE -T data 2>/dev/null | head -1 | grep . || stat -f -c %T data)"' : '';
+  const prepareStep = `{ ${writeFilesCommand(files)} && cd ${shq(labDir)} && ${build} ${fsProbe}; } || exit 1\necho ${STAGE_PREPARED}`;
+  const prepareTimeoutMs = 120_000;
+  const readyTimeout = opts.readyTimeoutSec ?? 15;
+  const startTimeoutMs = (readyTimeout + 30) * 1000;
+  const manifestFor = (): LabManifest => ({
+    scenario,
+    seed,
+    ...(opts.learner ? { learner: opts.learner } : {}),
+    host: opts.hostLabel ?? (t.remote ? t.describe().replace(/^ssh /, '') : hostname()),
+    createdAt: state.startedAt,
+    expiresAt: state.expiresAt,
+    facts,
+  });
+
   try {
-    // one round trip: program files, launcher, build, and the data dir's file system
-    const files = [
-      ...spec.files.map((f) => ({ ...f, path: `${labDir}/${f.path}` })),
-      { path: `${labDir}/${LAUNCHER}`, content: launcherScript(scenario, seed, spec), mode: 0o755 },
-    ];
-    const build = spec.build ? `LABCTL_LAB=${shq(labId)} ${spec.build} > build.log 2>&1 || { cat build.log >&2; exit 1; }` : 'true';
-    const fsProbe = scenario === 'fsync-latency' ? '&& mkdir -p data && echo "__FS=$(findmnt -n -o FSTYPE -T data 2>/dev/null | head -1 | grep . || stat -f -c %T data)"' : '';
-    const prepared = await t.run(`${writeFilesCommand(files)} && cd ${shq(labDir)} && ${build} ${fsProbe}`, { timeoutMs: 120_000 });
-    mustSucceed(prepared, `${t.describe()}: preparing ${scenario}${spec.build ? ' (building its program)' : ''}`, 'is gcc installed and working? run `labctl lab setup`');
-    if (scenario === 'fsync-latency') facts.fs_type = normaliseFsType(/__FS=(.*)/.exec(prepared.stdout)?.[1]?.trim() ?? '');
-
-    const manifest: LabManifest = {
-      scenario,
-      seed,
-      ...(opts.learner ? { learner: opts.learner } : {}),
-      host: opts.hostLabel ?? (t.remote ? t.describe().replace(/^ssh /, '') : hostname()),
-      createdAt: state.startedAt,
-      expiresAt: state.expiresAt,
-      facts,
-    };
-
-    // one round trip: manifest, launch, wait until visible, report pids and pgid
-    const readyTimeout = opts.readyTimeoutSec ?? 15;
-    const waitReady = `i=0; while [ $i -lt ${readyTimeout * 5} ]; do ${spec.processes.map((p) => `test -s ${shq(`pids/${p.name}`)} &&`).join(' ')} { ${spec.ready}; } >/dev/null 2>&1 && break; i=$((i+1)); sleep 0.2; done; [ $i -lt ${readyTimeout * 5} ] || { echo "__NOTREADY"; tail -n 20 ${LOG} 2>/dev/null; exit 0; }`;
-    const started = await t.run(
-      [
-        writeFilesCommand([{ path: manifestPath, content: `${JSON.stringify(manifest, null, 2)}\n` }]),
-        `cd ${shq(labDir)}`,
-        launchCommand(state),
-        waitReady,
-        `for f in pids/*; do [ -f "$f" ] && echo "__PID $(basename "$f") $(cat "$f")"; done`,
-        'echo "__PGID $(cat pgid 2>/dev/null)"',
-      ].join('\n'),
-      { timeoutMs: (readyTimeout + 30) * 1000 },
-    );
+    let manifest: LabManifest;
+    let started: RunResult;
+    if (probesFs) {
+      // the manifest records the file system the probe finds: create and prepare first, then start
+      const prepared = await t.run(`${createStep}\n${prepareStep}`, { timeoutMs: prepareTimeoutMs });
+      failedStage(host, scenario, spec, prepared, labDir);
+      facts.fs_type = normaliseFsType(/__FS=(.*)/.exec(prepared.stdout)?.[1]?.trim() ?? '');
+      manifest = manifestFor();
+      started = await t.run(startScript(state, spec, manifest, readyTimeout), { timeoutMs: startTimeoutMs });
+    } else {
+      // one round trip: state file, program files, build, manifest, launch, wait until visible, pids and pgid
+      manifest = manifestFor();
+      started = await t.run(`${createStep}\n${prepareStep}\n${startScript(state, spec, manifest, readyTimeout)}`, { timeoutMs: prepareTimeoutMs + startTimeoutMs });
+      failedStage(host, scenario, spec, started, labDir);
+    }
     mustSucceed(started, `${t.describe()}: starting ${scenario}`);
     if (started.stdout.includes('__NOTREADY')) {
       const log = started.stdout.split('__NOTREADY')[1].trim();
@@ -277,9 +290,59 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
     await writeState(host, state);
     return { state, manifest, manifestPath, already: false };
   } catch (err) {
+    if (err instanceof StateNotCreated) throw err.error;
     await stopFault(host, scenario).catch(() => undefined);
     throw err;
   }
+}
+
+/** Shell that prints the index of the first failing preflight check (`__FAIL=i`), and whether systemd runs (`__SUP=`). */
+export function preflightScript(spec: FaultSpec): string {
+  return [
+    ...spec.preflight.map((p, i) => `{ ${p.check}; } >/dev/null 2>&1 || { echo "__FAIL=${i}"; exit 0; }`),
+    `if [ "${process.env.LABCTL_NO_SYSTEMD === '1' ? 1 : 0}" = 0 ] && [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then echo __SUP=systemd; else echo __SUP=process-group; fi`,
+  ].join('\n');
+}
+
+const STAGE_CREATED = '__STAGE=created';
+const STAGE_PREPARED = '__STAGE=prepared';
+
+/** The state file was never written: nothing was started, so there is nothing for `stop` to clean. */
+class StateNotCreated extends Error {
+  constructor(readonly error: LabError) {
+    super(error.message);
+  }
+}
+
+/**
+ * Throws the error of the step an inject script stopped in, before the start step (which the caller checks):
+ * the script echoes a stage marker after each step that succeeded.
+ */
+function failedStage(host: LabHost, scenario: ScenarioId, spec: FaultSpec, res: RunResult, labDir: string): void {
+  const t = host.transport;
+  if (!res.stdout.includes(STAGE_CREATED)) {
+    try {
+      mustSucceed({ ...res, ok: false }, `creating ${labDir}`, 'is the state dir writable? set LABCTL_STATE_DIR');
+    } catch (err) {
+      throw new StateNotCreated(err as LabError);
+    }
+  }
+  if (!res.stdout.includes(STAGE_PREPARED)) {
+    mustSucceed({ ...res, ok: false }, `${t.describe()}: preparing ${scenario}${spec.build ? ' (building its program)' : ''}`, 'is gcc installed and working? run `labctl lab setup`');
+  }
+}
+
+/** Shell that writes the manifest, launches the fault, waits until it is visible and reports pids and pgid. */
+function startScript(state: LabState, spec: FaultSpec, manifest: LabManifest, readyTimeout: number): string {
+  const waitReady = `i=0; while [ $i -lt ${readyTimeout * 5} ]; do ${spec.processes.map((p) => `test -s ${shq(`pids/${p.name}`)} &&`).join(' ')} { ${spec.ready}; } >/dev/null 2>&1 && break; i=$((i+1)); sleep 0.2; done; [ $i -lt ${readyTimeout * 5} ] || { echo "__NOTREADY"; tail -n 20 ${LOG} 2>/dev/null; exit 0; }`;
+  return [
+    writeFilesCommand([{ path: state.manifestPath, content: `${JSON.stringify(manifest, null, 2)}\n` }]),
+    `cd ${shq(state.labDir)}`,
+    launchCommand(state),
+    waitReady,
+    `for f in pids/*; do [ -f "$f" ] && echo "__PID $(basename "$f") $(cat "$f")"; done`,
+    'echo "__PGID $(cat pgid 2>/dev/null)"',
+  ].join('\n');
 }
 
 function launchCommand(state: LabState): string {

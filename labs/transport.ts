@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -52,6 +53,51 @@ async function exec(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   if (process.env.LABCTL_DEBUG) process.stderr.write(`[labctl] ${Date.now() - started}ms exit=${out.exitCode} ${args.join(' ').replace(/\s+/g, ' ').slice(0, 160)}\n`);
   const timedOut = out.signal === 'SIGKILL' && opts.timeoutMs !== undefined;
   return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, ok: out.exitCode === 0, timedOut };
+}
+
+/**
+ * ssh/scp spawned directly, no shell in between: a remote command costs one local process, not zx's
+ * machinery plus a bash plus ssh (that was ~40-70 ms of labctl's CPU per call, and a fan-out makes hundreds).
+ */
+function execDirect(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    const started = Date.now();
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    let settled = false;
+    const finish = (exitCode: number | null, extraErr = '') => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8') + extraErr;
+      if (process.env.LABCTL_DEBUG) process.stderr.write(`[labctl] ${Date.now() - started}ms exit=${exitCode} ${[file, ...args].join(' ').replace(/\s+/g, ' ').slice(0, 160)}\n`);
+      resolvePromise({ exitCode, stdout, stderr, ok: exitCode === 0, timedOut });
+    };
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, opts.timeoutMs);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    // the command may exit without reading its input: a broken pipe here is not an error
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input ?? '');
+    child.on('error', (e) => finish(null, `${file}: ${e.message}\n`));
+    child.on('close', (code) => finish(code));
+    // killed at its timeout: do not wait for pipes a leftover grandchild may still hold
+    child.on('exit', (code) => {
+      if (!timedOut) return;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish(code);
+    });
+  });
 }
 
 /** Throws the LabError a failed command deserves; use where failure means "cannot continue". */
@@ -122,6 +168,7 @@ export interface SshOptions {
  * ProxyJump apply exactly as in their terminal. BatchMode: never hang on a password prompt.
  */
 const RC255_MARKER = '__LABCTL_EXIT_255__';
+const MODE_MARKER = '__LABCTL_MODE=';
 
 export class SshTransport implements Transport {
   readonly remote = true;
@@ -129,6 +176,7 @@ export class SshTransport implements Transport {
   private readonly extra: string[];
   private readonly connectTimeout: number;
   private rootMode?: Promise<'root' | 'sudo'>;
+  private knownMode?: 'root' | 'sudo';
 
   constructor(spec: string | SshTarget, opts: SshOptions = {}) {
     this.target = typeof spec === 'string' ? parseSshTarget(spec) : spec;
@@ -153,24 +201,18 @@ export class SshTransport implements Transport {
   /** Runs without sudo; turns ssh's own failures (exit 255) into a LabError with a hint. */
   private async raw(cmd: string, opts?: RunOptions): Promise<RunResult> {
     const port = this.target.port ? ['-p', String(this.target.port)] : [];
-    const res = await exec(['ssh', ...this.common(), ...port, this.dest(), '--', cmd], opts);
+    const res = await execDirect('ssh', [...this.common(), ...port, this.dest(), '--', cmd], opts);
     if (res.exitCode === 255) throw sshError(res.stderr, this.describe());
     return res;
   }
 
+  /** root or sudo, learnt on the first command (no round trip of its own when a command comes first) */
   private mode(): Promise<'root' | 'sudo'> {
-    this.rootMode ??= (async () => {
-      const id = await this.raw('id -u', { timeoutMs: (this.connectTimeout + 20) * 1000 });
-      if (id.stdout.trim() === '0') return 'root';
-      const sudo = await this.raw('sudo -n true');
-      if (!sudo.ok) {
-        throw new LabError(
-          `${this.describe()}: sudo refused for the login user (${sudo.stderr.trim().split('\n')[0] || `exit ${sudo.exitCode}`})`,
-          'labctl needs root on the lab host: log in as root, or give the user passwordless sudo (e.g. "USER ALL=(ALL) NOPASSWD:ALL" in /etc/sudoers.d/labctl)',
-        );
-      }
-      return 'sudo';
-    })();
+    if (this.knownMode) return Promise.resolve(this.knownMode);
+    this.rootMode ??= this.exec(':', { timeoutMs: (this.connectTimeout + 20) * 1000 }).then((res) => {
+      if (!this.knownMode) mustSucceed({ ...res, ok: false }, `${this.describe()}: checking for root`);
+      return this.knownMode!;
+    });
     this.rootMode.catch(() => (this.rootMode = undefined));
     return this.rootMode;
   }
@@ -181,11 +223,39 @@ export class SshTransport implements Transport {
   }
 
   async run(cmd: string, opts?: RunOptions): Promise<RunResult> {
-    const mode = await this.mode();
-    const inner = mode === 'root' ? `sh -c ${shq(cmd)}` : `sudo -n sh -c ${shq(cmd)}`;
+    // a first contact already on its way: let it settle root vs sudo (and report a refused sudo) once
+    if (!this.knownMode && this.rootMode) await this.rootMode;
+    return this.exec(cmd, opts);
+  }
+
+  private async exec(cmd: string, opts?: RunOptions): Promise<RunResult> {
+    const mode = this.knownMode;
+    const asRoot = `sh -c ${shq(cmd)}`;
+    const asSudo = `sudo -n sh -c ${shq(cmd)}`;
+    // Until the mode is known, the command itself finds out: it runs as root directly, through sudo when the
+    // login user has passwordless sudo, or not at all; the first stderr line says which (saves an `id -u` round trip).
+    const inner =
+      mode === 'root'
+        ? asRoot
+        : mode === 'sudo'
+          ? asSudo
+          : `if [ "$(id -u)" = 0 ]; then echo ${MODE_MARKER}root >&2; ${asRoot}; elif e=$(sudo -n true 2>&1 </dev/null); then echo ${MODE_MARKER}sudo >&2; ${asSudo}; else c=$?; echo "${MODE_MARKER}nosudo $c" >&2; printf '%s\n' "$e" >&2; exit 0; fi`;
     // ssh exits 255 on its own failures, and so does bpftrace when a probe cannot attach: a command's 255
     // travels as 254 plus a marker line on stderr, so raw() never mistakes it for the connection failing
-    const res = await this.raw(`sh -c ${shq(`${inner}; rc=$?; if [ $rc -eq 255 ]; then echo ${RC255_MARKER} >&2; exit 254; fi; exit $rc`)}`, opts);
+    let res = await this.raw(`sh -c ${shq(`${inner}; rc=$?; if [ $rc -eq 255 ]; then echo ${RC255_MARKER} >&2; exit 254; fi; exit $rc`)}`, opts);
+    if (!mode) {
+      const m = new RegExp(`^${MODE_MARKER}(root|sudo|nosudo)(?: (\\d+))?\n`).exec(res.stderr);
+      if (m) {
+        res = { ...res, stderr: res.stderr.slice(m[0].length) };
+        if (m[1] === 'nosudo') {
+          throw new LabError(
+            `${this.describe()}: sudo refused for the login user (${res.stderr.trim().split('\n')[0] || `exit ${m[2]}`})`,
+            'labctl needs root on the lab host: log in as root, or give the user passwordless sudo (e.g. "USER ALL=(ALL) NOPASSWD:ALL" in /etc/sudoers.d/labctl)',
+          );
+        }
+        this.knownMode = m[1] as 'root' | 'sudo';
+      }
+    }
     if (res.exitCode === 254 && res.stderr.endsWith(`${RC255_MARKER}\n`)) {
       return { ...res, exitCode: 255, stderr: res.stderr.slice(0, -(RC255_MARKER.length + 1)) };
     }
@@ -194,7 +264,7 @@ export class SshTransport implements Transport {
 
   private async scp(from: string, to: string): Promise<RunResult> {
     const port = this.target.port ? ['-P', String(this.target.port)] : [];
-    const res = await exec(['scp', '-q', ...this.common(), ...port, from, to]);
+    const res = await execDirect('scp', ['-q', ...this.common(), ...port, from, to]);
     if (!res.ok && /ssh:|Connection|Permission denied|Host key/i.test(res.stderr)) throw sshError(res.stderr, this.describe());
     return res;
   }

@@ -121,6 +121,14 @@ describe.skipIf(skipUnlessRequired(sshMissing))('SshTransport against a real ssh
     expect((await t.run('tr a-z A-Z', { input: 'over ssh' })).stdout).toBe('OVER SSH');
   });
 
+  it('the first command itself learns root vs sudo: its stderr and a 255 exit come through untouched', async () => {
+    const t = new SshTransport(target(), { extraArgs: sshOpts });
+    const r = await t.run('echo first >&2; exit 255');
+    expect(r).toMatchObject({ ok: false, exitCode: 255, stderr: 'first\n', stdout: '' });
+    expect(await t.isRoot()).toBe(true);
+    expect(await t.run('echo again >&2', { input: 'unused' })).toMatchObject({ ok: true, stderr: 'again\n' });
+  });
+
   it('copies files both ways and writes/reads text', async () => {
     const t = new SshTransport(target(), { extraArgs: sshOpts });
     const local = join(dir, 'up.txt');
