@@ -35,10 +35,11 @@ Batch mode (instructors): labctl grade --batch DIR [--roster FILE] [--secret S] 
 
 export async function gradeBatchCommand(flags: BatchFlags, submission: string | undefined): Promise<number> {
   if (submission) throw new LabctlError(`pass either a submission (${submission}) or --batch DIR, not both`, 'labctl grade --batch DIR grades every submission in DIR');
-  let jobs = defaultJobs();
+  // Without --jobs the pool decides: one thread with several in flight for small batches, workers for large ones.
+  let jobs: number | undefined;
   if (flags.jobs !== undefined) {
     jobs = Number(flags.jobs);
-    if (!Number.isInteger(jobs) || jobs < 0 || jobs > 256) throw new LabctlError(`--jobs ${flags.jobs}: expected a whole number from 0 to 256`, '0 grades in the main thread; the default is one worker per core');
+    if (!Number.isInteger(jobs) || jobs < 0 || jobs > 256) throw new LabctlError(`--jobs ${flags.jobs}: expected a whole number from 0 to 256`, `0 grades one at a time in the main thread; N uses N worker threads; the default picks (workers from 400 submissions, one per core: ${defaultJobs()})`);
   }
   const roster = flags.roster ? await readRoster(flags.roster) : undefined;
   const classSecret = flags.secret ?? process.env.LABCTL_CLASS_SECRET ?? undefined;
@@ -62,7 +63,7 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
   const graded = t.rows.filter((r) => r.status === 'graded').length;
   const out = process.stdout;
   const c = out.isTTY && !process.env.NO_COLOR ? pc : { red: (s: string) => s, yellow: (s: string) => s, green: (s: string) => s, dim: (s: string) => s, bold: (s: string) => s };
-  out.write(`${c.bold('batch')}: ${run.results.length} submission(s) in ${run.seconds.toFixed(1)} s on ${jobs || 'no'} worker(s); ${graded} graded, ${t.rows.filter((r) => r.status === 'ungradable').length} ungradable, ${t.rows.filter((r) => r.status === 'missing').length} missing\n`);
+  out.write(`${c.bold('batch')}: ${run.results.length} submission(s) in ${run.seconds.toFixed(1)} s${jobs === undefined ? '' : ` on ${jobs || 'no'} worker(s)`}; ${graded} graded, ${t.rows.filter((r) => r.status === 'ungradable').length} ungradable, ${t.rows.filter((r) => r.status === 'missing').length} missing\n`);
   if (!classSecret) out.write(c.dim('no class secret (--secret or LABCTL_CLASS_SECRET): bundle HMACs were not checked\n'));
   for (const p of t.problems) {
     const colour = p.kind === 'tampered' || p.kind === 'wrong-learner' || p.kind === 'ungradable' ? c.red : p.kind === 'unsigned' || p.kind === 'ignored' ? c.dim : c.yellow;

@@ -39,6 +39,15 @@ describe('gradeAll', () => {
     expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('by default grades a small batch in this thread, several in flight, with the same results in task order', async () => {
+    const seen: number[] = [];
+    const concurrent = await gradeAll(tasks, { onResult: (_r, done) => seen.push(done) });
+    const inline = await gradeAll(tasks, { jobs: 0 });
+    expect(summary(concurrent)).toEqual(summary(inline));
+    expect(concurrent.map((r) => JSON.stringify(r.report))).toEqual(inline.map((r) => JSON.stringify(r.report)));
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('also runs workers started through tsx (the fallback without esbuild)', async () => {
     const pooled = await gradeAll(tasks.slice(0, 2), { jobs: 1, script: tsxWorkerScript() });
     expect(pooled.map((r) => [r.learner, r.report.gradable])).toEqual([
