@@ -46,12 +46,15 @@ export interface Transport {
 }
 
 async function exec(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const p = $({ nothrow: true, quiet: true, input: opts.input ?? '', timeout: opts.timeoutMs, timeoutSignal: 'SIGKILL' })`${args}`;
   const started = Date.now();
+  const p = $({ nothrow: true, quiet: true, input: opts.input ?? '', timeout: opts.timeoutMs, timeoutSignal: 'SIGKILL' })`${args}`;
   const out = await p;
   // LABCTL_DEBUG=1 shows every host command and its duration: the first thing to look at when a lab misbehaves
   if (process.env.LABCTL_DEBUG) process.stderr.write(`[labctl] ${Date.now() - started}ms exit=${out.exitCode} ${args.join(' ').replace(/\s+/g, ' ').slice(0, 160)}\n`);
-  const timedOut = out.signal === 'SIGKILL' && opts.timeoutMs !== undefined;
+  // zx kills its shell, which does not always surface as a signal (a busy machine can report exit 137 or
+  // null): a failed run that lasted the whole timeout was killed by it.
+  const timedOut =
+    opts.timeoutMs !== undefined && out.exitCode !== 0 && (out.signal === 'SIGKILL' || Date.now() - started >= opts.timeoutMs);
   return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, ok: out.exitCode === 0, timedOut };
 }
 
