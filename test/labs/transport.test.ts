@@ -1,11 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalTransport, parseSshTarget, SshTransport } from '../../labs/transport.ts';
-import { hasCommand, isRoot, skipUnlessRequired } from '../support/live.ts';
+import { skipUnlessRequired } from '../support/live.ts';
+import { freePort, sshdMissing, SshdPool, type SshdServer } from '../support/sshd.ts';
 
 describe('parseSshTarget', () => {
   it('reads host, user@host, user@host:port, ssh:// and [v6]:port', () => {
@@ -37,78 +37,26 @@ describe('LocalTransport', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-const sshMissing = !isRoot()
-  ? 'needs root (sshd logs in as root)'
-  : !existsSync('/usr/sbin/sshd')
-    ? 'needs openssh-server (/usr/sbin/sshd)'
-    : !hasCommand('ssh') || !hasCommand('ssh-keygen')
-      ? 'needs the OpenSSH client (ssh, ssh-keygen)'
-      : null;
+const sshMissing = sshdMissing();
 
 describe.skipIf(skipUnlessRequired(sshMissing))('SshTransport against a real sshd on 127.0.0.1', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'labctl-sshd-'));
-  const key = join(dir, 'user_key');
+  let pool: SshdPool;
+  let server: SshdServer;
+  let dir = '';
   let port = 0;
-  let sshd: ChildProcess;
-  let sshdLog = '';
-  let sshOpts: string[];
-  const target = () => `root@127.0.0.1:${port}`;
+  let sshOpts: string[] = [];
+  const target = () => server.target;
 
   beforeAll(async () => {
-    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-    writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${key}.pub`));
-    chmodSync(join(dir, 'authorized_keys'), 0o600);
-    port = await freePort();
-    const config = join(dir, 'sshd_config');
-    writeFileSync(
-      config,
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${join(dir, 'host_key')}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'UsePAM no',
-        'StrictModes no',
-        'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'PubkeyAuthentication yes',
-        'Subsystem sftp internal-sftp',
-        'LogLevel ERROR',
-        '',
-      ].join('\n'),
-    );
-    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    sshd.stderr!.on('data', (d) => (sshdLog += String(d)));
-    sshOpts = ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'LogLevel=ERROR'];
-    const probe = new SshTransport(target(), { extraArgs: sshOpts, connectTimeoutSec: 2 });
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        if ((await probe.run('true')).ok) break;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`sshd did not come up: ${(err as Error).message}\n${sshdLog}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    pool = new SshdPool();
+    server = await pool.start();
+    port = server.port;
+    sshOpts = pool.sshOpts;
+    dir = mkdtempSync(join(tmpdir(), 'labctl-transport-'));
   }, 60_000);
 
   afterAll(() => {
-    sshd?.kill();
+    pool?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
