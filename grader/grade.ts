@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LabctlError } from '../cli/errors.ts';
+import { LabctlError } from '../core/errors.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { defaultFacts } from '../scenarios/variants.ts';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { LabctlError } from '../cli/errors.ts';
+import { LabctlError } from '../core/errors.ts';
 import { closest } from './aws-regions.ts';
 import { ClassroomSchema, LearnerSchema, SshPublicKeySchema, classroomWarnings, type Classroom } from './classroom-schema.ts';
 

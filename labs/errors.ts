@@ -1,4 +1,4 @@
-import { LabctlError } from '../cli/errors.ts';
+import { LabctlError } from '../core/errors.ts';
 
 /**
  * What labs/ code throws for anything a user can fix (bad seed, host unreachable, sudo refused...): a

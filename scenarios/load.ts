@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LabctlError } from '../cli/errors.ts';
+import { LabctlError } from '../core/errors.ts';
 import { formatPath, formatProblem, parseYamlSource, type SourceProblem } from '../grader/yaml-source.ts';
 import { ScenarioSchema, type Scenario } from './schema.ts';
 

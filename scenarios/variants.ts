@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LabctlError } from '../cli/errors.ts';
+import { LabctlError } from '../core/errors.ts';
 import type { Facts } from '../grader/manifest.ts';
 
 /**

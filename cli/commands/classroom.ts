@@ -19,7 +19,7 @@ import {
   type TerraformOptions,
 } from '../../infra/terraform.ts';
 import { installTests } from '../../infra/tftest.ts';
-import { LabctlError } from '../errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 
 interface CommonOpts {
   config: string;

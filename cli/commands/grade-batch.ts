@@ -7,7 +7,7 @@ import pc from 'picocolors';
 import { runBatch } from '../../grader/batch/run.ts';
 import { readRoster } from '../../grader/batch/roster.ts';
 import { defaultJobs } from '../../grader/batch/pool.ts';
-import { LabctlError } from '../errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 
 export interface BatchFlags {
   batch: string;

@@ -2,7 +2,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { gradeSubmission } from '../../grader/grade.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../grader/report/index.ts';
-import { LabctlError } from '../errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 import { BATCH_HELP, gradeBatchCommand, type BatchFlags } from './grade-batch.ts';
 
 /** Exit codes are a contract (DESIGN.md): 0 passed, 1 not passed, 2 ungradable. */

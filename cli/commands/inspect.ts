@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { parseCaptureFile } from '../../grader/parsers/index.ts';
 import type { Capture, Counts, HistogramSummary } from '../../grader/parsers/types.ts';
-import { LabctlError } from '../errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 
 /** One entry of `labctl inspect --json` (DESIGN contract: file, tool, flavor, summary). */
 export interface InspectEntry {

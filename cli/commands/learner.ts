@@ -14,7 +14,7 @@ import { localStateDir } from '../../labs/paths.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { assertScenarioId } from '../../scenarios/variants.ts';
-import { LabctlError } from '../errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 import { exitCodeFor } from './grade.ts';
 
 /** Where the hint level of each scenario is remembered: `<state dir>/hints/<scenario>.json`. */

@@ -12,7 +12,7 @@ import { LEARNER_KEY_FILE, parseLearnerKeyText } from '../../grader/provenance/k
 import { lookupLabFile } from '../../grader/provenance/lab-files.ts';
 import { MANIFEST_FILE } from '../../grader/manifest.ts';
 import { assertScenarioId } from '../../scenarios/variants.ts';
-import { LabctlError } from '../errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 
 interface SubmitFlags {
   dir: string;

@@ -1,6 +1,6 @@
 import { readdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LabctlError } from '../../cli/errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 
 export interface Discovered {
   entries: { name: string; path: string }[];

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LabctlError } from '../../cli/errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 import { formatProblem, parseYamlSource, type SourceProblem } from '../yaml-source.ts';
 import { CsvError, parseCsv } from './csv.ts';
 

@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { LabctlError } from '../../cli/errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 import { renderClassReport } from '../class-report/html.ts';
 import { summarizeClass } from '../class-report/summary.ts';
 import { renderReport } from '../report/index.ts';

@@ -18,6 +18,7 @@ export interface CheckRate {
   pass: number;
   partial: number;
   fail: number;
+  review: number;
 }
 
 export interface WrongAnswers {
@@ -114,7 +115,7 @@ export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcom
     const checks: CheckRate[] = [];
     for (const cid of checkIds) {
       const def = sc?.checks.find((c) => c.id === cid);
-      const rate: CheckRate = { id: cid, title: def?.title ?? cid, kind: def?.kind ?? 'evidence', pass: 0, partial: 0, fail: 0 };
+      const rate: CheckRate = { id: cid, title: def?.title ?? cid, kind: def?.kind ?? 'evidence', pass: 0, partial: 0, fail: 0, review: 0 };
       for (const r of graded) {
         const c = r.report.checks.find((x) => x.id === cid);
         if (c) {
@@ -122,7 +123,7 @@ export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcom
           rate.kind = c.kind;
         }
       }
-      if (rate.pass + rate.partial + rate.fail > 0) checks.push(rate);
+      if (rate.pass + rate.partial + rate.fail + rate.review > 0) checks.push(rate);
     }
     const wrongAnswers: WrongAnswers[] = [];
     for (const def of sc?.checks ?? []) {

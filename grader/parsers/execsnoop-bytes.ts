@@ -4,7 +4,7 @@
  * It must agree with `parseExecsnoopRow` on every line (test/grader/parsers/execsnoop-bytes.test.ts
  * checks both on real and fuzzed captures): change the two together.
  */
-import type { ExecsnoopLayout } from './execsnoop.ts';
+import type { ExecRowBytes, ExecsnoopLayout } from './execsnoop-types.ts';
 import { clockAtBytes, intAtBytes, numAtBytes, scanFieldsBytes } from './bytes.ts';
 
 export const NOT_A_ROW = 0;
@@ -12,21 +12,6 @@ export const ROW = 1;
 export const BAD_ROW = 2;
 export type RowKind = typeof NOT_A_ROW | typeof ROW | typeof BAD_ROW;
 
-/** Where the kept columns of one row are (absolute offsets into the buffer); reused for every row. */
-export interface ExecRowBytes {
-  /** the COMM column (may hold spaces); without one (bpftrace) argv[0], whose basename is the comm */
-  commStart: number;
-  commEnd: number;
-  /** -1 when the layout has no PPID */
-  ppidStart: number;
-  ppidEnd: number;
-  ret: number;
-  /** -1: no ARGS */
-  argsStart: number;
-  time: number;
-  clock: boolean;
-  wholeSeconds: boolean;
-}
 
 export function newExecRowBytes(): ExecRowBytes {
   return { commStart: 0, commEnd: 0, ppidStart: -1, ppidEnd: -1, ret: 0, argsStart: -1, time: NaN, clock: false, wholeSeconds: false };

@@ -10,7 +10,7 @@ import { BoundedCounts, round3 } from './text.ts';
 import { TimeSpan } from './time-span.ts';
 import { ByteKeyTable } from './byte-keys.ts';
 import { latin1, sliceBytes, trimEndBytes } from './bytes.ts';
-import type { ExecRowBytes } from './execsnoop-bytes.ts';
+import type { ExecRowBytes } from './execsnoop-types.ts';
 
 const MAX_COMMS_WITH_DETAIL = 500;
 const MAX_ARGS_PER_COMM = 20;

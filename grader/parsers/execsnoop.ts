@@ -9,21 +9,14 @@ import { clockSeconds, endsWithWord, intAt, scanFields, sliceTrimEnd, splitField
 import { endsWithWordBytes } from './bytes.ts';
 import { BAD_ROW, type ByteLayout, compileLayout, newExecRowBytes, readExecsnoopRowBytes, ROW } from './execsnoop-bytes.ts';
 import { ExecsnoopTally, trimArgs } from './execsnoop-tally.ts';
+import type { ExecsnoopLayout, MidColumn } from './execsnoop-types.ts';
+
+export type { ExecsnoopLayout } from './execsnoop-types.ts';
 
 export { ARGS_SAMPLE_PER_COMM } from './execsnoop-tally.ts';
 
-type MidColumn = 'PID' | 'PPID' | 'PCOMM' | 'CPU' | 'RET';
 const PREFIXES = new Set(['TIME', 'TIME(s)', 'UID', 'TIME(ms)']);
 
-/** The column layout read off one header line. */
-export interface ExecsnoopLayout {
-  columns: string[];
-  prefix: string[];
-  /** false for bpftrace, which prints no comm: it is derived from argv[0] */
-  hasComm: boolean;
-  mid: MidColumn[];
-  flavor: Flavor;
-}
 
 /** Recognises an execsnoop header line (any flavor), or returns null. */
 export function matchExecsnoopHeader(line: string): ExecsnoopLayout | null {

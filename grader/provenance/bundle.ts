@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { create as createTar } from 'tar';
-import { LabctlError } from '../../cli/errors.ts';
+import { LabctlError } from '../../core/errors.ts';
 import { LabManifestSchema, MANIFEST_FILE, type LabManifest } from '../manifest.ts';
 import { DEFAULT_ARCHIVE_LIMITS } from '../submission/archive.ts';
 import { ANSWERS_NAMES, listSubmissionFiles } from '../submission/walk.ts';

@@ -50,4 +50,4 @@ export function needsHint(check: CheckResult): check is CheckResult & { hint: st
 }
 
 /** Status marks for terminals; the shape tells them apart without colour. */
-export const STATUS_MARK: Record<CheckStatus, string> = { pass: '✔', fail: '✖', partial: '◐' };
+export const STATUS_MARK: Record<CheckStatus, string> = { pass: '✔', fail: '✖', partial: '◐', review: '?' };

@@ -1,7 +1,7 @@
 import type { CheckResult, CheckStatus, GradeReport } from './types.ts';
 import { formatScore, groupChecks, needsHint, verdict, visibleControls } from './format.ts';
 
-const STATUS_EMOJI: Record<CheckStatus, string> = { pass: '✅', partial: '🟡', fail: '❌' };
+const STATUS_EMOJI: Record<CheckStatus, string> = { pass: '✅', partial: '🟡', fail: '❌', review: '👀' };
 
 /**
  * Markdown for a GitHub Actions job summary (`$GITHUB_STEP_SUMMARY`): heading with score and a badge
