@@ -8,7 +8,7 @@ import { LabManifestSchema, type Facts, type LabManifest } from './manifest.ts';
 import { parseCaptureFile } from './parsers/index.ts';
 import type { Capture } from './parsers/types.ts';
 import type { CaptureListing, CheckResult, GradeReport } from './report/types.ts';
-import { runRule } from './rules/catalog.ts';
+import { runRule } from './rules/registry.ts';
 import { loadSubmission, type Submission } from './submission/index.ts';
 import { formatPath, formatProblem, type SourceProblem } from './yaml-source.ts';
 

@@ -3,7 +3,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabctlError } from '../core/errors.ts';
 import { formatPath, formatProblem, parseYamlSource, type SourceProblem } from '../grader/yaml-source.ts';
+import { findRule } from '../grader/rules/registry.ts';
+import { PLACEHOLDER } from '../grader/rules/template.ts';
 import { ScenarioSchema, type Scenario } from './schema.ts';
+
+/** `{{fact}}` filling lives with the rules that use it; re-exported for scenario tooling. */
+export { fillTemplate } from '../grader/rules/template.ts';
 
 export const SCENARIOS_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -20,8 +25,6 @@ export function listScenarioIds(root = SCENARIOS_DIR): string[] {
     .filter((name) => existsSync(join(root, name, 'scenario.yaml')))
     .sort();
 }
-
-const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g;
 
 /** Reads and validates one scenario folder; every problem is collected, none thrown. */
 export function readScenarioDir(dir: string): ScenarioLoad {
@@ -61,19 +64,8 @@ export function readScenarioDir(dir: string): ScenarioLoad {
         if (!(m[1] in scenario.facts)) errors.push({ ...at(`with.${name}`), message: `uses {{${m[1]}}} but facts has no "${m[1]}"` });
       }
     }
-    if (check.kind === 'answer') {
-      const key = check.with.key;
-      if (!(key in scenario.answers)) errors.push({ ...at('with.key'), message: `answers has no key "${key}"` });
-      if ('fact' in check.with && !(check.with.fact in scenario.facts)) {
-        errors.push({ ...at('with.fact'), message: `facts has no "${check.with.fact}"` });
-      }
-      if ('minFact' in check.with && !(check.with.minFact in scenario.facts)) {
-        errors.push({ ...at('with.minFact'), message: `facts has no "${check.with.minFact}"` });
-      }
-      if (check.rule === 'answer-choice' && !(check.with.expect in check.with.choices)) {
-        errors.push({ ...at('with.expect'), message: `"${check.with.expect}" is not one of the choices` });
-      }
-    }
+    const rule = findRule(check.rule);
+    for (const problem of rule?.validate?.(check.with, scenario) ?? []) errors.push({ ...at(`with.${problem.field}`), message: problem.message });
   });
   const graded = new Set(scenario.checks.flatMap((c) => (c.kind === 'answer' ? [c.with.key] : [])));
   for (const key of Object.keys(scenario.answers)) {
@@ -112,14 +104,3 @@ export function loadScenario(id: string, root = SCENARIOS_DIR): Scenario {
 
 /** Valid scenarios by scenario.yaml path; callers treat the returned objects as read-only. */
 const scenarioCache = new Map<string, { mtime: number; scenario: Scenario }>();
-
-/** Fills `{{fact}}` placeholders. A value that is exactly one placeholder keeps the fact's type (numbers stay numbers). */
-export function fillTemplate(value: string | number, facts: Record<string, string | number | boolean>): string | number {
-  if (typeof value === 'number') return value;
-  const whole = value.match(/^\{\{\s*([a-zA-Z0-9_]+)\s*\}\}$/);
-  if (whole) {
-    const v = facts[whole[1]];
-    return typeof v === 'number' ? v : String(v ?? '');
-  }
-  return value.replace(PLACEHOLDER, (_, name: string) => String(facts[name] ?? ''));
-}

@@ -1,21 +1,15 @@
 import { z } from 'zod';
 import { TOOL_NAMES } from '../grader/parsers/types.ts';
+import { RULES, type RegisteredRule } from '../grader/rules/registry.ts';
+import type { RuleDefinition } from '../grader/rules/types.ts';
 
 /**
  * `scenarios/<id>/scenario.yaml`: the source of truth for an exercise. Checks name a rule from the grader's
- * rule catalog (grader/rules/) with typed parameters; string parameters may use `{{fact}}` placeholders that
+ * rule registry (grader/rules/registry.ts), which declares each rule's parameters; string parameters may use `{{fact}}` placeholders that
  * are filled from the lab manifest's facts (or the scenario's default variant).
  */
 
 const Tool = z.enum(TOOL_NAMES);
-const Templated = z.union([z.string(), z.number()]).describe('a value, or "{{fact_name}}" filled from the manifest facts');
-
-const Concept = z
-  .object({
-    name: z.string().min(1).describe('what the concept is, shown in feedback'),
-    any: z.array(z.string().min(1)).min(1).describe('phrases (synonyms) that express the concept; matched case-insensitively on word boundaries'),
-  })
-  .strict();
 
 const base = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
@@ -25,50 +19,20 @@ const base = {
   required: z.boolean().default(false).describe('the submission cannot pass unless this check passes'),
 };
 
-const evidence = <R extends string, W extends z.ZodRawShape>(rule: R, params: W) =>
-  z.object({ ...base, kind: z.literal('evidence'), rule: z.literal(rule), with: z.object(params).strict() }).strict();
-const answer = <R extends string, W extends z.ZodRawShape>(rule: R, params: W) =>
-  z.object({ ...base, kind: z.literal('answer'), rule: z.literal(rule), with: z.object({ key: z.string().min(1), ...params }).strict() }).strict();
+function checkSchemaOf<R extends RegisteredRule>(rule: R) {
+  return z.object({ ...base, kind: z.literal(rule.kind), rule: z.literal(rule.name), with: rule.params }).strict();
+}
 
-export const CheckSchema = z.discriminatedUnion('rule', [
-  evidence('capture-present', { tools: z.array(Tool).min(1) }),
-  evidence('exec-dominant', { comm: Templated, minShare: z.number().gt(0).lte(1) }),
-  evidence('exec-rate', { comm: Templated, minRatePerSec: Templated }),
-  evidence('exec-single-parent', { comm: Templated, minShare: z.number().gt(0).lte(1) }),
-  evidence('offcpu-futex-dominant', { comm: Templated, minShare: z.number().gt(0).lte(1) }),
-  evidence('offcpu-function-in-stacks', { comm: Templated, function: Templated }),
-  evidence('latency-healthy', { tool: z.enum(['runqlat', 'biolatency']), maxP99Ms: z.number().positive() }),
-  evidence('fsync-dominant', { comm: Templated, minShare: z.number().gt(0).lte(1) }),
-  evidence('fsync-file', { comm: Templated, file: Templated }),
-  answer('answer-fact', {
-    fact: z.string().min(1),
-    match: z.enum(['comm', 'text', 'file']).default('text'),
-    evidence: z
-      .enum(['exec-comm', 'exec-parent', 'offcpu-comm', 'stack-function', 'fs-comm', 'fs-file'])
-      .optional()
-      .describe("where in the learner's own captures a wrong answer can be checked against"),
-  }),
-  answer('answer-number', {
-    minFact: z.string().min(1),
-    maxFactor: z.number().positive().optional(),
-    comm: Templated.optional().describe('compare with the exec rate of this comm in the learner\'s capture'),
-  }),
-  answer('answer-concepts', { concepts: z.array(Concept).min(1), need: z.number().int().min(1).optional() }),
-  answer('answer-choice', {
-    expect: z.string().min(1).describe('the name of the right choice'),
-    choices: z.record(z.string(), z.array(z.string().min(1)).min(1)),
-    observation: z
-      .object({
-        signal: z.enum(['cpu_saturated', 'device_slow']),
-        choiceWhenTrue: z.string().min(1).describe('the choice that agrees with the signal being true'),
-      })
-      .strict()
-      .optional()
-      .describe("the learner's own evidence this answer can contradict"),
-  }),
-]);
-export type ScenarioCheck = z.infer<typeof CheckSchema>;
-export type RuleName = ScenarioCheck['rule'];
+type CheckOf<R> = R extends RuleDefinition<infer N, infer K, infer S>
+  ? { id: string; title: string; points: number; hint: string; required: boolean; kind: K; rule: N; with: z.output<S> }
+  : never;
+
+/** One check of scenario.yaml; its `rule` and `with` come from the rule registry (grader/rules/registry.ts). */
+export type ScenarioCheck = CheckOf<RegisteredRule>;
+export type RuleName = RegisteredRule['name'];
+
+const checkSchemas = RULES.map(checkSchemaOf);
+export const CheckSchema = z.discriminatedUnion('rule', checkSchemas as unknown as [(typeof checkSchemas)[number], ...(typeof checkSchemas)[number][]]) as unknown as z.ZodType<ScenarioCheck>;
 
 export const ScenarioSchema = z
   .object({

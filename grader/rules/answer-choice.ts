@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Observations } from '../facts/observe.ts';
+import { answerRule } from './define.ts';
 import { fmt } from './evidence-latency.ts';
 import { answerText, containsPhrase, normalizeText } from './match.ts';
 import { fail, pass, type RuleContext, type RuleOutcome } from './types.ts';
@@ -53,3 +55,21 @@ export function answerChoice(
   }
   return outcome;
 }
+
+export const answerChoiceRule = answerRule({
+  name: 'answer-choice',
+  params: {
+    expect: z.string().min(1).describe('the name of the right choice'),
+    choices: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+    observation: z
+      .object({
+        signal: z.enum(['cpu_saturated', 'device_slow']),
+        choiceWhenTrue: z.string().min(1).describe('the choice that agrees with the signal being true'),
+      })
+      .strict()
+      .optional()
+      .describe("the learner's own evidence this answer can contradict"),
+  },
+  run: answerChoice,
+  validate: (p) => (p.expect in p.choices ? [] : [{ field: 'expect', message: `"${p.expect}" is not one of the choices` }]),
+});

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { answerRule } from './define.ts';
 import { answerText, containsPhrase } from './match.ts';
 import { fail, partial, pass, type RuleContext, type RuleOutcome } from './types.ts';
 
@@ -22,3 +24,16 @@ export function answerConcepts(ctx: RuleContext, p: { key: string; concepts: Con
   if (found.length === 0) return fail(`"${p.key}" does not yet explain the incident`);
   return partial(found.length / need, `"${p.key}" covers ${found.map((c) => c.name).join(', ')}; still missing: ${missing.length} idea(s)`);
 }
+
+const ConceptSchema = z
+  .object({
+    name: z.string().min(1).describe('what the concept is, shown in feedback'),
+    any: z.array(z.string().min(1)).min(1).describe('phrases (synonyms) that express the concept; matched case-insensitively on word boundaries'),
+  })
+  .strict();
+
+export const answerConceptsRule = answerRule({
+  name: 'answer-concepts',
+  params: { concepts: z.array(ConceptSchema).min(1), need: z.number().int().min(1).optional() },
+  run: answerConcepts,
+});

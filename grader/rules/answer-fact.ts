@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Observations } from '../facts/observe.ts';
+import { answerRule, factExists } from './define.ts';
 import { answerText, countFor, nameTokens, normalizeText, pct, sameComm } from './match.ts';
 import { fail, pass, type RuleContext, type RuleOutcome } from './types.ts';
 
@@ -66,3 +68,17 @@ export function answerFact(
   const why = contradiction(ctx.obs, p.evidence, answer);
   return why ? { ...outcome, message: `${outcome.message}; ${why}`, contradiction: why } : outcome;
 }
+
+export const answerFactRule = answerRule({
+  name: 'answer-fact',
+  params: {
+    fact: z.string().min(1),
+    match: z.enum(['comm', 'text', 'file']).default('text'),
+    evidence: z
+      .enum(['exec-comm', 'exec-parent', 'offcpu-comm', 'stack-function', 'fs-comm', 'fs-file'])
+      .optional()
+      .describe("where in the learner's own captures a wrong answer can be checked against"),
+  },
+  run: answerFact,
+  validate: (p, scenario) => factExists('fact', p.fact, scenario),
+});

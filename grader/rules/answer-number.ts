@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { answerRule, factExists, Templated } from './define.ts';
 import { answerNumber, sameComm } from './match.ts';
 import { fail, partial, pass, type RuleContext, type RuleOutcome } from './types.ts';
 
@@ -31,3 +33,14 @@ function observedRate(ctx: RuleContext, comm: string | number | undefined): numb
   for (const [c, r] of Object.entries(exec.ratePerSecByComm)) if (sameComm(c, String(comm))) rate += r;
   return rate > 0 ? rate : undefined;
 }
+
+export const answerNumberDefinition = answerRule({
+  name: 'answer-number',
+  params: {
+    minFact: z.string().min(1),
+    maxFactor: z.number().positive().optional(),
+    comm: Templated.optional().describe("compare with the exec rate of this comm in the learner's capture"),
+  },
+  run: answerNumberRule,
+  validate: (p, scenario) => factExists('minFact', p.minFact, scenario),
+});

@@ -1,3 +1,4 @@
+import { evidenceRule, Share, Templated } from './define.ts';
 import { countFor, pct, sameComm } from './match.ts';
 import { fail, partial, pass, type RuleContext, type RuleOutcome } from './types.ts';
 
@@ -52,3 +53,21 @@ export function execSingleParent(ctx: RuleContext, p: { comm: string; minShare: 
   const text = `PPID ${ppid} started ${count} of the ${total} processes of the incident's command (${pct(count / total)})`;
   return count / total >= p.minShare ? pass(text) : fail(`${text}: no single parent stands out`);
 }
+
+export const execDominantRule = evidenceRule({
+  name: 'exec-dominant',
+  params: { comm: Templated, minShare: Share },
+  run: (ctx, p) => execDominant(ctx, { comm: String(p.comm), minShare: p.minShare }),
+});
+
+export const execRateRule = evidenceRule({
+  name: 'exec-rate',
+  params: { comm: Templated, minRatePerSec: Templated },
+  run: (ctx, p) => execRate(ctx, { comm: String(p.comm), minRatePerSec: Number(p.minRatePerSec) }),
+});
+
+export const execSingleParentRule = evidenceRule({
+  name: 'exec-single-parent',
+  params: { comm: Templated, minShare: Share },
+  run: (ctx, p) => execSingleParent(ctx, { comm: String(p.comm), minShare: p.minShare }),
+});

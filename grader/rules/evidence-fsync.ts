@@ -1,3 +1,4 @@
+import { evidenceRule, Share, Templated } from './define.ts';
 import { countFor, pct } from './match.ts';
 import { fail, partial, pass, type RuleContext, type RuleOutcome } from './types.ts';
 
@@ -75,3 +76,15 @@ export function fsyncFile(ctx: RuleContext, p: { comm: string; file: string }): 
   }
   return fail('no capture names files: use ext4slower/xfsslower (fsslower), or opensnoop where those do not run');
 }
+
+export const fsyncDominantRule = evidenceRule({
+  name: 'fsync-dominant',
+  params: { comm: Templated, minShare: Share },
+  run: (ctx, p) => fsyncDominant(ctx, { comm: String(p.comm), minShare: p.minShare }),
+});
+
+export const fsyncFileRule = evidenceRule({
+  name: 'fsync-file',
+  params: { comm: Templated, file: Templated },
+  run: (ctx, p) => fsyncFile(ctx, { comm: String(p.comm), file: String(p.file) }),
+});

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { evidenceRule } from './define.ts';
 import { fail, pass, type RuleContext, type RuleOutcome } from './types.ts';
 
 const WHAT = {
@@ -12,6 +14,12 @@ export function latencyHealthy(ctx: RuleContext, p: { tool: 'runqlat' | 'biolate
   const text = `${p.tool}: ${lat.total} events, p50 ${fmt(lat.p50Ms)}, p99 ${fmt(lat.p99Ms)}`;
   return lat.p99Ms <= p.maxP99Ms ? pass(`${text}; ${WHAT[p.tool].healthy}`) : fail(`${text}; ${WHAT[p.tool].sick}`);
 }
+
+export const latencyHealthyRule = evidenceRule({
+  name: 'latency-healthy',
+  params: { tool: z.enum(['runqlat', 'biolatency']), maxP99Ms: z.number().positive() },
+  run: latencyHealthy,
+});
 
 export function fmt(ms: number): string {
   return ms >= 1 ? `${ms.toFixed(ms >= 10 ? 0 : 1)} ms` : `${Math.round(ms * 1000)} us`;

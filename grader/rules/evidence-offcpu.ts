@@ -1,3 +1,4 @@
+import { evidenceRule, Share, Templated } from './define.ts';
 import { countFor, pct, sameComm } from './match.ts';
 import { fail, partial, pass, type RuleContext, type RuleOutcome } from './types.ts';
 
@@ -30,3 +31,15 @@ export function offcpuFunctionInStacks(ctx: RuleContext, p: { comm: string; func
   const userFrames = stacks.some((s) => s.frames.some((f) => !/^\[|^0x|^[a-z_]+\+0x/.test(f) && !FUTEX_FRAME.test(f)));
   return fail(userFrames ? 'the stacks do not show the function that holds up the threads' : 'the stacks have no user-space frames (missed user stacks?)');
 }
+
+export const offcpuFutexDominantRule = evidenceRule({
+  name: 'offcpu-futex-dominant',
+  params: { comm: Templated, minShare: Share },
+  run: (ctx, p) => offcpuFutexDominant(ctx, { comm: String(p.comm), minShare: p.minShare }),
+});
+
+export const offcpuFunctionInStacksRule = evidenceRule({
+  name: 'offcpu-function-in-stacks',
+  params: { comm: Templated, function: Templated },
+  run: (ctx, p) => offcpuFunctionInStacks(ctx, { comm: String(p.comm), function: String(p.function) }),
+});
