@@ -36,10 +36,21 @@ export async function gradeSubmission(path: string, options: GradeOptions = {}):
   const explicitManifest = options.manifestPath ? await readManifestFile(options.manifestPath) : undefined;
   const sub = await loadSubmission(path);
   try {
-    return await gradeLoaded(sub, options, explicitManifest);
+    return withPassRule(await gradeLoaded(sub, options, explicitManifest));
   } finally {
     await sub.cleanup();
   }
+}
+
+/**
+ * The scenario's pass rule (pass mark, required checks) travels with the report: reports explain a
+ * verdict with it, and a person's overrides recompute the verdict by it.
+ */
+function withPassRule(report: GradeReport): GradeReport {
+  if (!report.gradable) return report;
+  const scenario = loadScenario(report.scenario);
+  const required = new Set(scenario.checks.filter((c) => c.required).map((c) => c.id));
+  return { ...report, passPercent: scenario.passPercent, checks: report.checks.map((c) => (required.has(c.id) ? { ...c, required: true } : c)) };
 }
 
 async function readManifestFile(file: string): Promise<unknown> {

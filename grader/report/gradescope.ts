@@ -1,5 +1,6 @@
 import type { CheckResult, GradeReport } from './types.ts';
-import { formatScore, verdict } from './format.ts';
+import { formatPoints, formatScore, verdict } from './format.ts';
+import { answerLines, overrideLine, pendingPoints, verdictReasons } from './verdict.ts';
 
 /** One entry of Gradescope's `tests` array (autograder results.json). */
 export interface GradescopeTest {
@@ -8,7 +9,8 @@ export interface GradescopeTest {
   max_score: number;
   output: string;
   visibility: 'visible';
-  status: 'passed' | 'failed';
+  /** left out for a check pending review: it neither passed nor failed yet */
+  status?: 'passed' | 'failed';
 }
 
 /** Gradescope's autograder `results.json`. */
@@ -22,7 +24,9 @@ export interface GradescopeResults {
 /**
  * The report in Gradescope's results.json shape. Partial checks count as `failed` (Gradescope has
  * only passed/failed) but keep their partial score. An ungradable report says so in the top-level
- * `output` and as a zero-point test, so a zero score is never unexplained.
+ * `output` and as a zero-point test, so a zero score is never unexplained. A check pending review has no
+ * status (Gradescope shows it neutral) and its output starts with "PENDING REVIEW"; the top-level output
+ * says why the submission did not pass.
  */
 export function toGradescope(report: GradeReport): GradescopeResults {
   const tests = report.gradable ? report.checks.map(checkTest) : [ungradableTest(report)];
@@ -40,15 +44,20 @@ export function renderGradescope(report: GradeReport): string {
 }
 
 function checkTest(c: CheckResult): GradescopeTest {
-  const output = c.status !== 'pass' && c.hint ? `${c.message}\nHint: ${c.hint}` : c.message;
-  return {
+  const lines = [c.status === 'review' ? `PENDING REVIEW: your instructor decides these ${formatPoints(c.maxPoints)} points.\n${c.message}` : c.message];
+  const by = overrideLine(c);
+  if (by) lines.push(by);
+  if (c.status !== 'pass') lines.push(...answerLines(c));
+  if (c.status !== 'pass' && c.hint) lines.push(`Hint: ${c.hint}`);
+  const test: GradescopeTest = {
     name: `${c.kind}: ${c.id}`,
     score: c.points,
     max_score: c.maxPoints,
-    output,
+    output: lines.join('\n'),
     visibility: 'visible',
-    status: c.status === 'pass' ? 'passed' : 'failed',
   };
+  if (c.status !== 'review') test.status = c.status === 'pass' ? 'passed' : 'failed';
+  return test;
 }
 
 function ungradableTest(report: GradeReport): GradescopeTest {
@@ -66,6 +75,13 @@ function summary(report: GradeReport): string {
   const who = report.learner !== undefined ? ` (${report.learner})` : '';
   const lines = [`${report.scenario}${who}: ${formatScore(report.score, report.maxScore)} ${verdict(report)}`];
   if (!report.gradable) lines.push('The submission could not be graded; see the reasons below and resubmit.');
+  const why = verdictReasons(report);
+  if (why.length) {
+    lines.push('', report.passed ? 'Pending review:' : 'Why it did not pass:');
+    for (const reason of why) lines.push(`- ${reason}`);
+  }
+  const pending = report.gradable ? pendingPoints(report) : 0;
+  if (pending > 0) lines.push('', `PENDING REVIEW: ${formatPoints(pending)} points are not in the score yet; your instructor decides them.`);
   if (report.captures.length > 0) {
     lines.push('', 'Captures:');
     for (const cap of report.captures) lines.push(`- ${cap.file}: ${cap.tool} (${cap.flavor})`);

@@ -1,4 +1,5 @@
-import type { CaptureListing, CheckResult, GradeReport } from './types.ts';
+import type { AnswerReading, CaptureListing, CheckResult, GradeReport } from './types.ts';
+import { pendingPoints, verdictReasons } from './verdict.ts';
 
 /**
  * The report as DESIGN.md's `--format json` shape, with keys in the documented order. Fields are copied
@@ -12,6 +13,11 @@ export function toJsonShape(report: GradeReport): Record<string, unknown> {
   out.maxScore = report.maxScore;
   out.passed = report.passed;
   out.gradable = report.gradable;
+  if (report.passPercent !== undefined) out.passPercent = report.passPercent;
+  const pending = report.gradable ? pendingPoints(report) : 0;
+  if (pending > 0) out.pendingPoints = pending;
+  const why = verdictReasons(report);
+  if (why.length) out.why = why;
   out.checks = report.checks.map(checkShape);
   out.captures = report.captures.map(captureShape);
   if (report.notes !== undefined) out.notes = [...report.notes];
@@ -28,6 +34,21 @@ function checkShape(c: CheckResult): Record<string, unknown> {
     message: c.message,
   };
   if (c.hint !== undefined) out.hint = c.hint;
+  if (c.required) out.required = true;
+  if (c.answer) out.answer = answerShape(c.answer);
+  if (c.override) out.override = c.override.comment === undefined ? { by: c.override.by } : { by: c.override.by, comment: c.override.comment };
+  return out;
+}
+
+function answerShape(a: AnswerReading): Record<string, unknown> {
+  const out: Record<string, unknown> = { key: a.key };
+  if (a.answer !== undefined) out.answer = a.answer;
+  out.asserted = [...a.asserted];
+  out.rejected = [...a.rejected];
+  out.missing = [...a.missing];
+  if (a.misconception) out.misconception = { id: a.misconception.id, feedback: a.misconception.feedback };
+  if (a.contradiction !== undefined) out.contradiction = a.contradiction;
+  if (a.claimKey !== undefined) out.claimKey = a.claimKey;
   return out;
 }
 

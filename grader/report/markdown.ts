@@ -1,5 +1,6 @@
 import type { CheckResult, CheckStatus, GradeReport } from './types.ts';
-import { formatScore, groupChecks, needsHint, verdict, visibleControls } from './format.ts';
+import { formatPoints, formatScore, groupChecks, needsHint, verdict, visibleControls } from './format.ts';
+import { answerLines, overrideLine, pendingPoints, verdictReasons } from './verdict.ts';
 
 const STATUS_EMOJI: Record<CheckStatus, string> = { pass: '✅', partial: '🟡', fail: '❌', review: '👀' };
 
@@ -12,9 +13,17 @@ export function renderMarkdown(report: GradeReport): string {
   const v = verdict(report);
   const badge = v === 'PASSED' ? '✅' : v === 'UNGRADABLE' ? '⚠️' : '❌';
   const out: string[] = [];
-  out.push(`## ${badge} ${inline(report.scenario)}: ${formatScore(report.score, report.maxScore)} (${v.toLowerCase()})`);
+  const pending = report.gradable ? pendingPoints(report) : 0;
+  const pendingNote = pending > 0 ? `, ${formatPoints(pending)} points pending review` : '';
+  out.push(`## ${badge} ${inline(report.scenario)}: ${formatScore(report.score, report.maxScore)} (${v.toLowerCase()}${pendingNote})`);
   out.push('');
   if (report.learner !== undefined) out.push(`**Learner:** ${inline(report.learner)}`, '');
+  const why = verdictReasons(report);
+  if (why.length) {
+    out.push(report.passed ? '**Pending review:**' : '**Why it did not pass:**', '');
+    for (const reason of why) out.push(`- ${inline(reason)}`);
+    out.push('');
+  }
 
   if (report.checks.length > 0) {
     out.push('| Status | Points | Check | Message |', '| :---: | ---: | --- | --- |');
@@ -26,6 +35,12 @@ export function renderMarkdown(report: GradeReport): string {
     out.push('_No checks were run._', '');
   }
 
+  const explained = groupChecks(report.checks).flatMap((g) => g.checks.filter((c) => c.status !== 'pass' && answerLines(c).length > 0));
+  if (explained.length > 0) {
+    out.push(`<details><summary>How your answers were read (${explained.length})</summary>`, '');
+    for (const c of explained) out.push(`- **${inline(c.id)}**: ${answerLines(c).map(inline).join('; ')}`);
+    out.push('', '</details>', '');
+  }
   const hinted = groupChecks(report.checks).flatMap((g) => g.checks.filter(needsHint));
   if (hinted.length > 0) {
     out.push(`<details><summary>Hints (${hinted.length})</summary>`, '');
@@ -51,8 +66,10 @@ export function renderMarkdown(report: GradeReport): string {
 }
 
 function checkRow(c: CheckResult): string {
-  const status = `${STATUS_EMOJI[c.status]} ${c.status}`;
-  return `| ${status} | ${formatScore(c.points, c.maxPoints)} | ${cell(`${c.id} (${c.kind})`)} | ${cell(c.message)} |`;
+  const status = c.status === 'review' ? `${STATUS_EMOJI.review} pending review` : `${STATUS_EMOJI[c.status]} ${c.status}`;
+  const by = overrideLine(c);
+  const message = by ? `${c.message}\n${by}` : c.message;
+  return `| ${status} | ${formatScore(c.points, c.maxPoints)} | ${cell(`${c.id} (${c.kind})`)} | ${cell(message)} |`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { CheckResult, GradeReport } from './types.ts';
 import { formatScore, groupChecks, KIND_TITLE, needsHint, STATUS_MARK, verdict, visibleControls } from './format.ts';
+import { answerLines, overrideLine, verdictReasons } from './verdict.ts';
 
 export interface TextOptions {
   /** ANSI colours on (a TTY) or off (pipes, files, `NO_COLOR`). The layout is the same either way. */
@@ -21,6 +22,11 @@ export function renderText(report: GradeReport, options: TextOptions): string {
   lines.push(c.bold(`Scenario: ${clean(report.scenario)}`));
   if (report.learner !== undefined) lines.push(`Learner:  ${clean(report.learner)}`);
   lines.push(`Score:    ${c.bold(formatScore(report.score, report.maxScore))}  ${verdictBadge(report, c)}`);
+  const why = verdictReasons(report);
+  if (why.length) {
+    lines.push('', c.bold(report.passed ? 'Pending review' : 'Why it did not pass'));
+    for (const reason of why) lines.push(...indentBlock(clean(reason), '  - ', '    '));
+  }
 
   // One column layout for all groups, so evidence and answer checks line up with each other.
   const idWidth = Math.max(0, ...report.checks.map((ch) => clean(ch.id).length));
@@ -55,7 +61,7 @@ function verdictBadge(report: GradeReport, c: Colors): string {
 }
 
 function checkLines(check: CheckResult, idWidth: number, ptsWidth: number, c: Colors): string[] {
-  const paint = check.status === 'pass' ? c.green : check.status === 'partial' ? c.yellow : c.red;
+  const paint = check.status === 'pass' ? c.green : check.status === 'partial' ? c.yellow : check.status === 'review' ? c.cyan : c.red;
   const mark = paint(STATUS_MARK[check.status]);
   const pts = formatScore(check.points, check.maxPoints).padStart(ptsWidth);
   const id = clean(check.id).padEnd(idWidth);
@@ -63,6 +69,10 @@ function checkLines(check: CheckResult, idWidth: number, ptsWidth: number, c: Co
   // Continuation lines of a multi-line message line up under the message's first character.
   const pad = ' '.repeat(2 + 1 + 1 + ptsWidth + 2 + idWidth + 2);
   const out = indentBlock(clean(check.message), lead, pad);
+  if (check.status === 'review') out.push(c.cyan(`${pad}pending review: your instructor decides these points`));
+  const by = overrideLine(check);
+  if (by) out.push(...indentBlock(clean(by), pad, pad).map((l) => c.cyan(l)));
+  if (check.status !== 'pass') for (const line of answerLines(check)) out.push(...indentBlock(clean(line), pad, `${pad}  `).map((l) => c.dim(l)));
   if (needsHint(check)) out.push(...indentBlock(clean(check.hint), `${pad}hint: `, `${pad}      `).map((l) => c.dim(l)));
   return out;
 }

@@ -36,6 +36,8 @@ export interface CheckResult {
   status: CheckStatus;
   message: string;
   hint?: string;
+  /** the submission cannot pass unless this check passes (scenario.yaml `required`) */
+  required?: boolean;
   /** answer checks: what was read */
   answer?: AnswerReading;
   /** set when a person decided the points (grades/overrides.yaml), with their comment */
@@ -55,6 +57,8 @@ export interface GradeReport {
   maxScore: number;
   passed: boolean;
   gradable: boolean;
+  /** the scenario's pass mark: `passed` needs score >= passPercent% of maxScore and every required check passed */
+  passPercent?: number;
   checks: CheckResult[];
   captures: CaptureListing[];
   /** points of `review` checks, pending a person's decision; not in `score` */

@@ -32,7 +32,7 @@ describe('renderGradescope', () => {
       { name: 'answer: answer-culprit', score: 2, max_score: 2, output: 'curl', visibility: 'visible', status: 'passed' },
     ]);
     expect(json.output).toBe(
-      'ghost-load (alice): 6.5/10 NOT PASSED\n\nCaptures:\n- execsnoop.txt: execsnoop (bcc)\n- notes/scratch.log: unknown (unknown)\n\nNotes:\n- graded against the default variant (no lab-manifest.json)',
+      'ghost-load (alice): 6.5/10 NOT PASSED\n\nWhy it did not pass:\n- score 6.5/10 is below the pass mark of 70% (7 points)\n\nCaptures:\n- execsnoop.txt: execsnoop (bcc)\n- notes/scratch.log: unknown (unknown)\n\nNotes:\n- graded against the default variant (no lab-manifest.json)',
     );
   });
 

@@ -47,7 +47,7 @@ describe('renderJson', () => {
 
   it('keeps the documented key order, with learner, hint and notes only when present', () => {
     const parsed = JSON.parse(renderJson(sampleReport()));
-    expect(Object.keys(parsed)).toEqual(['scenario', 'learner', 'score', 'maxScore', 'passed', 'gradable', 'checks', 'captures', 'notes']);
+    expect(Object.keys(parsed)).toEqual(['scenario', 'learner', 'score', 'maxScore', 'passed', 'gradable', 'why', 'checks', 'captures', 'notes']);
     expect(Object.keys(parsed.checks[1])).toEqual(['id', 'kind', 'points', 'maxPoints', 'status', 'message', 'hint']);
     expect(Object.keys(parsed.checks[0])).toEqual(['id', 'kind', 'points', 'maxPoints', 'status', 'message']);
     expect(Object.keys(parsed.captures[0])).toEqual(['file', 'tool', 'flavor']);

@@ -76,6 +76,7 @@ describe('renderJunit', () => {
       { name: 'maxScore', value: '10' },
       { name: 'passed', value: 'false' },
       { name: 'gradable', value: 'true' },
+      { name: 'whyNotPassed', value: 'score 6.5/10 is below the pass mark of 70% (7 points)' },
       { name: 'learner', value: 'alice' },
     ]);
   });

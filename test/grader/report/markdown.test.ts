@@ -8,6 +8,10 @@ describe('renderMarkdown', () => {
 
 **Learner:** alice
 
+**Why it did not pass:**
+
+- score 6.5/10 is below the pass mark of 70% (7 points)
+
 | Status | Points | Check | Message |
 | :---: | ---: | --- | --- |
 | ✅ pass | 3/3 | execsnoop-captured (evidence) | execsnoop shows curl 42 times |
