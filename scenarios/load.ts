@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabctlError } from '../core/errors.ts';
 import { formatPath, formatProblem, parseYamlSource, type SourceProblem } from '../grader/yaml-source.ts';
 import { findRule } from '../grader/rules/registry.ts';
 import { PLACEHOLDER } from '../grader/rules/template.ts';
+import { EMBEDDED_SCENARIOS } from './embedded.ts';
 import { ScenarioSchema, type Scenario } from './schema.ts';
 
 /** `{{fact}}` filling lives with the rules that use it; re-exported for scenario tooling. */
@@ -21,9 +22,16 @@ export interface ScenarioLoad {
 
 /** Scenario ids are the folder names that hold a scenario.yaml. */
 export function listScenarioIds(root = SCENARIOS_DIR): string[] {
+  if (root === SCENARIOS_DIR && !existsSync(root)) return Object.keys(EMBEDDED_SCENARIOS).sort();
   return readdirSync(root)
     .filter((name) => existsSync(join(root, name, 'scenario.yaml')))
     .sort();
+}
+
+/** The built-in copy of a scenario folder, used only where the scenarios/ folder itself is missing (lab hosts). */
+function builtIn(dir: string): (typeof EMBEDDED_SCENARIOS)[string] | undefined {
+  if (dirname(dir) !== SCENARIOS_DIR || existsSync(SCENARIOS_DIR)) return undefined;
+  return EMBEDDED_SCENARIOS[basename(dir)];
 }
 
 /** Reads and validates one scenario folder; every problem is collected, none thrown. */
@@ -31,11 +39,13 @@ export function readScenarioDir(dir: string): ScenarioLoad {
   const file = relative(process.cwd(), join(dir, 'scenario.yaml')) || 'scenario.yaml';
   const errors: SourceProblem[] = [];
   const warnings: SourceProblem[] = [];
+  const embedded = builtIn(dir);
   let text: string;
   try {
     text = readFileSync(join(dir, 'scenario.yaml'), 'utf8');
   } catch (err) {
-    return { dir, errors: [{ file, message: `cannot read: ${(err as Error).message}` }], warnings };
+    if (!embedded) return { dir, errors: [{ file, message: `cannot read: ${(err as Error).message}` }], warnings };
+    text = embedded['scenario.yaml'];
   }
   const src = parseYamlSource(text, file);
   if (src.problems.length) return { dir, errors: src.problems, warnings };
@@ -71,9 +81,9 @@ export function readScenarioDir(dir: string): ScenarioLoad {
   for (const key of Object.keys(scenario.answers)) {
     if (!graded.has(key)) warnings.push({ file, line: src.lineOf(['answers', key]), field: `answers.${key}`, message: 'no check grades this answer' });
   }
-  if (!existsSync(join(dir, 'README.md'))) errors.push({ file: join(relative(process.cwd(), dir), 'README.md'), message: 'missing learner brief' });
+  if (!existsSync(join(dir, 'README.md')) && !embedded?.['README.md']) errors.push({ file: join(relative(process.cwd(), dir), 'README.md'), message: 'missing learner brief' });
   const examples = join(dir, 'examples');
-  if (!existsSync(examples) || !statSync(examples).isDirectory()) {
+  if (!embedded && (!existsSync(examples) || !statSync(examples).isDirectory())) {
     warnings.push({ file: relative(process.cwd(), examples), message: 'no example submissions' });
   }
   return { dir, scenario, errors, warnings };

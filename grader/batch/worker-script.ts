@@ -3,22 +3,25 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { staleBundle } from '../../core/build-state.mjs';
 
 /**
  * How a grading worker thread is started. Workers do not inherit tsx's hooks, and loading ~100 TypeScript
- * modules through them takes each worker seconds; so the worker's code is bundled once per run with
- * esbuild (tsx's own compiler) into one plain ES module in the temp dir, which starts in a fraction of
- * that. When esbuild is not there or the bundle fails, workers start through a small .mjs that
- * registers tsx first: slower to start, same results.
+ * modules through them takes each worker seconds. So workers run the worker built at install
+ * (dist/grade-worker.mjs) when it is current; in the developer loop (sources newer than the build) the
+ * worker's code is bundled once per run with esbuild into one plain ES module in the temp dir. When esbuild
+ * is not there or that bundle fails, workers start through a small .mjs that registers tsx first: slower to
+ * start, same results.
  */
 
 const ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+const BUILT = new URL('../../dist/grade-worker.mjs', import.meta.url);
 
 export interface WorkerScript {
   url: URL;
   workerData?: unknown;
-  kind: 'bundle' | 'tsx';
+  kind: 'built' | 'bundle' | 'tsx';
   /** why the bundle could not be used, for --verbose style diagnostics */
   why?: string;
 }
@@ -60,8 +63,14 @@ async function bundle(): Promise<WorkerScript> {
 
 /** The script (and data) to start a grading worker with; computed once per process. */
 export function workerScript(): Promise<WorkerScript> {
+  if (staleBundle() === undefined) return Promise.resolve({ url: BUILT, kind: 'built' });
   cached ??= bundle().catch((err: Error) => ({ url: BOOT, workerData: { entry: pathToFileURL(ENTRY).href }, kind: 'tsx' as const, why: err.message }));
   return cached;
+}
+
+/** For tests: the worker bundled at run time, as in the developer loop. */
+export function bundledWorkerScript(): Promise<WorkerScript> {
+  return bundle();
 }
 
 /** For tests: the tsx-registering start, without the bundle. */

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeAll } from '../../../grader/batch/pool.ts';
 import type { BatchTask } from '../../../grader/batch/types.ts';
-import { tsxWorkerScript, workerScript } from '../../../grader/batch/worker-script.ts';
+import { bundledWorkerScript, tsxWorkerScript, workerScript } from '../../../grader/batch/worker-script.ts';
+import { staleBundle } from '../../../core/build-state.mjs';
 import { ghostLoadWork, manifestFor } from '../provenance/learner-lab.ts';
 
 let tmp: string;
@@ -27,9 +28,10 @@ afterAll(async () => {
 const summary = (rs: Awaited<ReturnType<typeof gradeAll>>) => rs.map((r) => [r.id, r.learner, r.report.gradable, r.report.score]);
 
 describe('gradeAll', () => {
-  it('grades on bundled worker threads, in task order, the same as in this thread', async () => {
+  it('grades on worker threads, in task order, the same as in this thread', async () => {
     const script = await workerScript();
-    expect(script.kind).toBe('bundle');
+    // the worker built at install when current, else bundled for this run
+    expect(script.kind).toBe(staleBundle() === undefined ? 'built' : 'bundle');
     const seen: number[] = [];
     const pooled = await gradeAll(tasks, { jobs: 2, onResult: (_r, done) => seen.push(done) });
     const inline = await gradeAll(tasks, { jobs: 0 });
@@ -46,6 +48,16 @@ describe('gradeAll', () => {
     expect(summary(concurrent)).toEqual(summary(inline));
     expect(concurrent.map((r) => JSON.stringify(r.report))).toEqual(inline.map((r) => JSON.stringify(r.report)));
     expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('runs workers bundled at run time (the developer loop: sources newer than the build)', async () => {
+    const script = await bundledWorkerScript();
+    expect(script.kind).toBe('bundle');
+    const pooled = await gradeAll(tasks.slice(0, 2), { jobs: 1, script });
+    expect(pooled.map((r) => [r.learner, r.report.gradable])).toEqual([
+      ['ana', true],
+      ['ben', true],
+    ]);
   });
 
   it('also runs workers started through tsx (the fallback without esbuild)', async () => {
