@@ -2,9 +2,13 @@
  * `labctl grade --batch DIR`: the instructor side of grading, kept out of grade.ts so the single-grade
  * command stays small. grade.ts calls {@link gradeBatchCommand} when --batch is given.
  */
-import { relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import pc from 'picocolors';
+import { describeEntry, readOverrides } from '../../grader/batch/overrides.ts';
 import { runBatch } from '../../grader/batch/run.ts';
+import { loadInventory } from '../../labs/fanout/inventory.ts';
+import { parseYamlSource } from '../../grader/yaml-source.ts';
 import { readRoster } from '../../grader/batch/roster.ts';
 import { defaultJobs } from '../../grader/batch/pool.ts';
 import { LabctlError } from '../../core/errors.ts';
@@ -17,6 +21,20 @@ export interface BatchFlags {
   jobs?: string;
   scenario?: string;
   anySeed?: boolean;
+  overrides?: string;
+  class?: string;
+  inventory?: string;
+}
+
+/** The class name for the report title: --class, else the inventory's class, else a roster YAML's `class:`. */
+async function className(flags: BatchFlags): Promise<string | undefined> {
+  if (flags.class?.trim()) return flags.class.trim();
+  if (flags.inventory) return (await loadInventory(flags.inventory)).class;
+  if (flags.roster && /\.ya?ml$/i.test(flags.roster)) {
+    const data = parseYamlSource(await readFile(flags.roster, 'utf8').catch(() => ''), flags.roster).data as { class?: unknown } | null;
+    if (data && typeof data === 'object' && !Array.isArray(data) && typeof data.class === 'string' && data.class.trim()) return data.class.trim();
+  }
+  return undefined;
 }
 
 export const BATCH_HELP = `
@@ -26,6 +44,11 @@ Batch mode (instructors): labctl grade --batch DIR [--roster FILE] [--secret S] 
   class-report.html (opens offline) and batch-summary.json.
   --roster        CSV with a header learner,name,email (or a YAML list of ids): missing learners and
                   submissions from learners not on it are listed.
+  --overrides     a person's decisions (default: overrides.yaml in --out-dir, when it exists): points for
+                  answer groups or single learners' checks, applied before anything is written.
+  --class         the class name for the report title (default: the --inventory's class, or \`class:\` in a
+                  YAML roster).
+  Writes review.csv too: every answer the grader could not decide (status review), with its answer group.
   --secret        the class secret (or env LABCTL_CLASS_SECRET): checks each bundle's HMAC made by
                   \`labctl submit\`, and that the lab and the captures are that learner's.
   Duplicates (same learner and scenario): the newest (by its \`labctl submit\` time, else file time) counts.
@@ -44,6 +67,9 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
   const roster = flags.roster ? await readRoster(flags.roster) : undefined;
   const classSecret = flags.secret ?? process.env.LABCTL_CLASS_SECRET ?? undefined;
   const outDir = flags.outDir ?? 'grades';
+  const overridesFile = flags.overrides ?? join(outDir, 'overrides.yaml');
+  const overrides = await readOverrides(overridesFile, { mustExist: flags.overrides !== undefined });
+  const title = await className(flags);
   const tty = process.stderr.isTTY === true && !process.env.CI;
   const run = await runBatch({
     dir: flags.batch,
@@ -53,6 +79,8 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
     scenario: flags.scenario,
     requireDerivedSeed: !flags.anySeed,
     jobs,
+    overrides,
+    ...(title ? { title } : {}),
     onResult: (r, done, total) => {
       const line = `[${done}/${total}] ${r.entry}: ${r.report.gradable ? `${r.report.score}/${r.report.maxScore}` : 'ungradable'} (${r.provenance.status})`;
       if (tty) process.stderr.write(`\r\x1b[K${line}${done === total ? '\n' : ''}`);
@@ -71,6 +99,10 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
     out.write(`  ${colour(p.kind.padEnd(13))} ${who}${p.file ? ` ${c.dim(p.file)}` : ''}: ${p.message}\n`);
   }
   const rel = (f: string) => relative(process.cwd(), f) || f;
+  if (overrides.length) out.write(`overrides: ${run.overrides.applied.length} check(s) decided by ${rel(overridesFile)}\n`);
+  for (const e of run.overrides.unused) out.write(`  ${c.yellow('unused'.padEnd(13))} ${describeEntry({ ...e, file: rel(e.file) })}: matched no submission\n`);
+  const pending = run.review.items.filter((i) => !i.decided).length;
+  if (run.review.items.length) out.write(`review: ${pending} answer(s) pending in ${run.review.groups.filter((g) => !g.decided).length} group(s), listed in ${rel(run.files.review)}; decide them in ${rel(overridesFile)}\n`);
   out.write(`gradebook: ${rel(run.files.gradebook)}\nclass report: ${rel(run.files.classReport)}\nreports: ${run.files.reports.length / 2} learner report(s) in ${rel(run.files.gradebook.replace(/gradebook\.csv$/, 'reports'))}\n`);
   return run.exitCode;
 }

@@ -1,6 +1,8 @@
 import { writeFile, rename } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { gradeSubmission } from '../../grader/grade.ts';
+import { applyOverrides, readOverrides } from '../../grader/batch/overrides.ts';
+import { formatProblem } from '../../grader/yaml-source.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../grader/report/index.ts';
 import { LabctlError } from '../../core/errors.ts';
 import { BATCH_HELP, gradeBatchCommand, type BatchFlags } from './grade-batch.ts';
@@ -38,6 +40,9 @@ export function registerGrade(program: Command): void {
     .option('--out-dir <dir>', 'batch: where to write the gradebook and reports', 'grades')
     .option('--jobs <n>', 'batch: worker threads (default: one per core; 0 = none)')
     .option('--any-seed', 'batch: accept labs whose seed was not derived from the secret (injected with --seed)')
+    .option('--overrides <file>', "a person's decisions (overrides.yaml): points per answer group or learner check; batch default: <out-dir>/overrides.yaml")
+    .option('--class <name>', 'batch: the class name for the class report (default: from --inventory)')
+    .option('--inventory <file>', 'batch: the class inventory.json, for the class name')
     .addHelpText(
       'after',
       `
@@ -51,7 +56,7 @@ Examples:
   $ labctl grade ./work --format markdown >> "$GITHUB_STEP_SUMMARY"
   $ LABCTL_CLASS_SECRET=... labctl grade --batch ./submissions --roster roster.csv --out-dir grades`,
     )
-    .action(async (submission: string | undefined, opts: { scenario?: string; manifest?: string; format: ReportFormat; out?: string; evidenceOnly?: boolean } & Partial<BatchFlags>) => {
+    .action(async (submission: string | undefined, opts: { scenario?: string; manifest?: string; format: ReportFormat; out?: string; evidenceOnly?: boolean; overrides?: string } & Partial<BatchFlags>) => {
       if (opts.batch) {
         process.exitCode = await gradeBatchCommand(opts as BatchFlags, submission);
         return;
@@ -62,6 +67,10 @@ Examples:
         manifestPath: opts.manifest,
         evidenceOnly: opts.evidenceOnly,
       });
+      if (opts.overrides) {
+        const decided = applyOverrides([{ report }], await readOverrides(opts.overrides));
+        if (decided.problems.length) throw new LabctlError(`overrides cannot be applied:\n${decided.problems.map(formatProblem).join('\n')}`, 'fix the entries named above');
+      }
       const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.NO_COLOR;
       const text = renderReport(report, opts.format, { color });
       if (opts.out) await writeAtomically(opts.out, text);

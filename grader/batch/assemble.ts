@@ -1,4 +1,5 @@
 import type { RosterEntry } from './roster.ts';
+import { instructorPoints, pendingPoints } from '../report/verdict.ts';
 import type { ProvenanceCell, SubmissionResult } from './types.ts';
 
 export type RowStatus = 'graded' | 'ungradable' | 'missing';
@@ -21,6 +22,12 @@ export interface GradebookRow {
   onRoster: boolean | null;
   /** why the row needs attention, '' when it does not */
   message: string;
+  /** points pending review (not in score) and points a person set (in score) */
+  pendingPoints: number | null;
+  instructorPoints: number | null;
+  /** `labctl self-check` runs and the hint level reached, when the bundle recorded them */
+  selfChecks: number | null;
+  hints: number | null;
   /** index into the results, for kept submissions */
   result?: number;
 }
@@ -126,6 +133,10 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
       status: rep.gradable ? 'graded' : 'ungradable',
       onRoster,
       message: notes.join('; '),
+      pendingPoints: rep.gradable ? pendingPoints(rep) : null,
+      instructorPoints: rep.gradable ? instructorPoints(rep) : null,
+      selfChecks: r.activity?.selfChecks ?? null,
+      hints: r.activity?.hints ?? null,
       result: i,
     };
   });
@@ -151,6 +162,10 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
           status: 'missing',
           onRoster: true,
           message: 'no submission',
+          pendingPoints: null,
+          instructorPoints: null,
+          selfChecks: null,
+          hints: null,
         });
         problems.push({ kind: 'missing', learner: e.learner, scenario, message: `no ${scenario} submission from ${e.learner}${e.name ? ` (${e.name})` : ''}` });
       }

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LabctlError } from '../../core/errors.ts';
+import { formatProblem } from '../yaml-source.ts';
 import { renderClassReport } from '../class-report/html.ts';
 import { summarizeClass } from '../class-report/summary.ts';
 import { renderReport } from '../report/index.ts';
@@ -9,7 +10,9 @@ import type { Scenario } from '../../scenarios/schema.ts';
 import { assembleBatch, type BatchOutcome } from './assemble.ts';
 import { discoverSubmissions } from './discover.ts';
 import { renderGradebook } from './gradebook.ts';
+import { applyOverrides, describeEntry, type OverrideEntry, type OverridesOutcome } from './overrides.ts';
 import { gradeAll } from './pool.ts';
+import { buildReviewQueue, renderReviewCsv, type ReviewQueue } from './review-queue.ts';
 import type { RosterEntry } from './roster.ts';
 import type { BatchTask, SubmissionResult } from './types.ts';
 
@@ -23,14 +26,19 @@ export interface BatchOptions {
   scenario?: string;
   requireDerivedSeed?: boolean;
   jobs?: number;
+  /** the class name for the class report's title (--class, the roster or the inventory) */
   title?: string;
+  /** a person's decisions (grades/overrides.yaml), applied to every report before anything is written */
+  overrides?: OverrideEntry[];
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
 }
 
 export interface BatchRun {
   results: SubmissionResult[];
   outcome: BatchOutcome;
-  files: { gradebook: string; classReport: string; summary: string; reports: string[] };
+  files: { gradebook: string; classReport: string; summary: string; review: string; reports: string[] };
+  review: ReviewQueue;
+  overrides: Omit<OverridesOutcome, 'problems'>;
   /** 0 clean; 1 graded but something needs attention (provenance, roster, duplicates); 2 any submission ungradable */
   exitCode: number;
   seconds: number;
@@ -80,6 +88,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     ...(opts.requireDerivedSeed === false ? { requireDerivedSeed: false } : {}),
   }));
   const results = await gradeAll(tasks, { jobs: opts.jobs, onResult: opts.onResult });
+  const decided = applyOverrides(results.map((r) => ({ report: r.report, answers: r.answers })), opts.overrides ?? []);
+  if (decided.problems.length) {
+    throw new LabctlError(`overrides cannot be applied, nothing was written:\n${decided.problems.map(formatProblem).join('\n')}`, 'fix the entries named above and run the batch again');
+  }
   const outcome = assembleBatch(results, {
     roster: opts.roster,
     scenarios: opts.scenario ? [opts.scenario] : undefined,
@@ -93,6 +105,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     throw new LabctlError(`cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass --out-dir with a writable folder');
   }
   const reports: string[] = [];
+  const reportOf = new Map<number, string>();
   const used = new Set<string>();
   for (const row of outcome.rows) {
     if (row.result === undefined) continue;
@@ -103,17 +116,34 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     await writeAtomic(join(outDir, 'reports', `${stem}.json`), renderReport(r.report, 'json'));
     await writeAtomic(join(outDir, 'reports', `${stem}.md`), renderReport(r.report, 'markdown'));
     reports.push(`reports/${stem}.json`, `reports/${stem}.md`);
+    reportOf.set(row.result, `reports/${stem}.md`);
   }
   const gradebook = join(outDir, 'gradebook.csv');
   await writeAtomic(gradebook, renderGradebook(outcome.rows));
-  const summary = summarizeClass(results, outcome, scenariosById(), opts.title ?? `Class report: ${basename(resolve(opts.dir))}`);
+  const review = buildReviewQueue(results, outcome.rows.flatMap((r) => (r.result === undefined ? [] : [r.result])), (i) => reportOf.get(i));
+  const reviewFile = join(outDir, 'review.csv');
+  await writeAtomic(reviewFile, renderReviewCsv(review));
+  const summary = summarizeClass(results, outcome, scenariosById(), opts.title ? `Class report: ${opts.title}` : 'Class report', { review, reportOf: (i) => reportOf.get(i) });
   const classReport = join(outDir, 'class-report.html');
   await writeAtomic(classReport, renderClassReport(summary));
   const summaryFile = join(outDir, 'batch-summary.json');
   const exitCode = batchExitCode(outcome);
   await writeAtomic(
     summaryFile,
-    `${JSON.stringify({ exitCode, totals: summary.totals, problems: outcome.problems, superseded: outcome.superseded, rows: outcome.rows.map(({ result: _r, ...row }) => row) }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        exitCode,
+        totals: summary.totals,
+        problems: outcome.problems,
+        superseded: outcome.superseded,
+        review: { items: review.items.length, pending: review.items.filter((i) => !i.decided).length, groups: review.groups.length },
+        overrides: { applied: decided.applied.length, unused: decided.unused.map(describeEntry) },
+        rows: outcome.rows.map(({ result: _r, ...row }) => row),
+      },
+      null,
+      2,
+    )}\n`,
   );
-  return { results, outcome, files: { gradebook, classReport, summary: summaryFile, reports }, exitCode, seconds: (performance.now() - started) / 1000 };
+  const overrides = { applied: decided.applied, unused: decided.unused };
+  return { results, outcome, files: { gradebook, classReport, summary: summaryFile, review: reviewFile, reports }, review, overrides, exitCode, seconds: (performance.now() - started) / 1000 };
 }

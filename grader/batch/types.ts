@@ -28,6 +28,13 @@ export interface CaptureDigest {
   fsTypes?: Record<string, number>;
 }
 
+/** How much help the learner used before submitting (`labctl submit` records it in the signed provenance record). */
+export interface LearnerActivity {
+  selfChecks: number;
+  /** the highest hint level reached */
+  hints: number;
+}
+
 export type ProvenanceCell = ProvenanceStatus | 'not-checked';
 
 /** What grading one submission yields. Never an exception: failures are in `report` (gradable false). */
@@ -45,5 +52,7 @@ export interface SubmissionResult {
   /** answers.yaml values as text, for "most common wrong answers" */
   answers: Record<string, string>;
   digests: CaptureDigest[];
+  /** the learner's use of `labctl self-check` and `labctl hint`, as recorded in the signed bundle */
+  activity?: LearnerActivity;
   ms: number;
 }

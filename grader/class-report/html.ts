@@ -1,5 +1,6 @@
 import { clip, esc } from './escape.ts';
-import type { ClassSummary, ScenarioSummary } from './summary.ts';
+import { REVIEW_CSS, reviewSection } from './review-section.ts';
+import type { ClassRow, ClassSummary, ScenarioSummary } from './summary.ts';
 import { capturePicture, checkRateBars, scoreHistogram } from './svg.ts';
 
 /**
@@ -33,7 +34,9 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-
 figure { margin: 8px 0 16px; overflow-x: auto; }
 figcaption { color: #6c757d; font-size: 12.5px; margin-top: 4px; }
 .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; border-radius: 2px; }
-`;
+.review-status { color: #1864ab; font-weight: 600; }
+a { color: #1864ab; }
+${REVIEW_CSS}`;
 
 function tile(label: string, value: number | string, bad = false): string {
   return `<div class="tile${bad ? ' bad' : ''}"><b>${esc(value)}</b>${esc(label)}</div>`;
@@ -43,8 +46,9 @@ function scenarioSection(s: ScenarioSummary): string {
   let h = `<section class="scenario" id="s-${esc(s.id)}"><h2>${esc(s.title)} <span class="muted mono">${esc(s.id)}</span></h2>`;
   if (!s.graded) return `${h}<p class="muted">No gradable submission.</p></section>`;
   h += `<p>${s.graded} graded, ${s.passed} passed (${Math.round((s.passed / s.graded) * 100)}%). Median score ${s.medianPercent}%, mean ${s.meanPercent}%.</p>`;
-  h += `<h3>Score distribution</h3><figure>${scoreHistogram(s.distribution, s.passPercent)}<figcaption>Submissions per 10% score band; the dashed line is the pass mark.</figcaption></figure>`;
-  h += `<h3>Pass rate per check</h3><figure>${checkRateBars(s.checks)}<figcaption class="legend"><span style="background:#2f9e44"></span>pass<span style="background:#f08c00"></span>partial<span style="background:#e03131"></span>fail; ✎ marks answer checks.</figcaption></figure>`;
+  h += `<p class="activity">${activityLine(s)}</p>`;
+  h += `<h3>Score distribution</h3><figure>${scoreHistogram(s.distribution, s.passPercent, s.passedByBand)}<figcaption class="legend">Submissions per 10% score band: <span style="background:#2f9e44"></span>passed<span style="background:#e03131"></span>not passed (a required check can fail a high score); the dashed line is the pass mark.</figcaption></figure>`;
+  h += `<h3>Pass rate per check</h3><figure>${checkRateBars(s.checks)}<figcaption class="legend"><span style="background:#2f9e44"></span>pass<span style="background:#f08c00"></span>partial<span style="background:#e03131"></span>fail<span style="background:#1c7ed6"></span>pending review; ✎ marks answer checks.</figcaption></figure>`;
   if (s.wrongAnswers.length) {
     h += '<h3>Most common wrong answers</h3><table><thead><tr><th>answer key</th><th>answer given</th><th class="num">learners</th></tr></thead><tbody>';
     for (const w of s.wrongAnswers) {
@@ -64,6 +68,34 @@ function scenarioSection(s: ScenarioSummary): string {
   return `${h}</section>`;
 }
 
+function activityLine(s: ScenarioSummary): string {
+  const a = s.activity;
+  if (!a.recorded) return 'Help used: not recorded (no bundle made by <code>labctl submit</code> with a signed record).';
+  return `Help used (${a.recorded} of ${s.graded} bundles record it): ${a.selfChecksMean} self-checks on average; ${a.usedHints} learner${a.usedHints === 1 ? '' : 's'} used hints.`;
+}
+
+function resultCell(r: ClassRow): string {
+  if (r.status === 'missing') return '<span class="muted">missing</span>';
+  if (r.status === 'ungradable') return '<span class="fail">ungradable</span>';
+  const pending = r.pendingPoints ? ` <span class="review-status">${r.pendingPoints} pending review</span>` : '';
+  return `${r.passed ? '<span class="pass">passed</span>' : '<span class="fail">not passed</span>'}${pending}`;
+}
+
+function learnerCell(r: ClassRow): string {
+  const who = `${esc(r.learner)}${r.name ? ` <span class="muted">${esc(r.name)}</span>` : ''}`;
+  return r.report ? `<a href="${esc(r.report)}">${who}</a>` : who;
+}
+
+function setApartSection(summary: ClassSummary): string {
+  if (!summary.setApart.length) return '';
+  let h = `<h2 id="set-apart">Set apart (${summary.setApart.length}): not in any statistic</h2><p class="muted">Flagged bundles (tampered, from another learner's lab, unsigned) and learners not on the roster: their grades are in the gradebook, but they are left out of pass rates, score distributions, wrong answers and the typical capture.</p>`;
+  h += '<table class="set-apart"><thead><tr><th>learner</th><th>scenario</th><th>why</th><th class="num">score</th><th>result</th><th>file</th></tr></thead><tbody>';
+  for (const r of summary.setApart) {
+    h += `<tr><td>${learnerCell(r)}</td><td>${esc(r.scenario)}</td><td>${(r.apart ?? []).map((k) => `<span class="kind ${esc(k)}">${esc(k)}</span>`).join(' ')}</td><td class="num">${r.score === null ? '' : `${r.score}/${r.maxScore}`}</td><td>${resultCell(r)}</td><td class="mono">${esc(r.file)}</td></tr>`;
+  }
+  return `${h}</tbody></table>`;
+}
+
 function problemsSection(summary: ClassSummary): string {
   if (!summary.problems.length) return '<h2>Problems</h2><p class="pass">None: every submission is gradable, intact and on the roster.</p>';
   let h = `<h2>Problems (${summary.problems.length})</h2><table class="problems"><thead><tr><th>kind</th><th>learner</th><th>scenario</th><th>file</th><th>what</th></tr></thead><tbody>`;
@@ -74,10 +106,11 @@ function problemsSection(summary: ClassSummary): string {
 }
 
 function gradebookSection(summary: ClassSummary): string {
-  let h = '<h2>Gradebook</h2><table class="gradebook"><thead><tr><th>learner</th><th>scenario</th><th class="num">score</th><th class="num">%</th><th>result</th><th>provenance</th><th>file</th></tr></thead><tbody>';
+  let h =
+    '<h2>Gradebook</h2><table class="gradebook"><thead><tr><th>learner (report)</th><th>scenario</th><th class="num">score</th><th class="num">%</th><th>result</th><th class="num" title="points set by the instructor">by instructor</th><th class="num">self-checks</th><th class="num">hints</th><th>provenance</th><th>file</th></tr></thead><tbody>';
   for (const r of summary.rows) {
-    const result = r.status === 'missing' ? '<span class="muted">missing</span>' : r.status === 'ungradable' ? '<span class="fail">ungradable</span>' : r.passed ? '<span class="pass">passed</span>' : '<span class="fail">not passed</span>';
-    h += `<tr><td>${esc(r.learner)}${r.name ? ` <span class="muted">${esc(r.name)}</span>` : ''}</td><td>${esc(r.scenario)}</td><td class="num">${r.score === null ? '' : `${r.score}/${r.maxScore}`}</td><td class="num">${r.percent ?? ''}</td><td>${result}</td><td>${esc(r.provenance)}</td><td class="mono">${esc(r.file)}</td></tr>`;
+    const n = (v: number | null) => (v === null ? '' : String(v));
+    h += `<tr${r.apart ? ' class="apart"' : ''}><td>${learnerCell(r)}</td><td>${esc(r.scenario)}</td><td class="num">${r.score === null ? '' : `${r.score}/${r.maxScore}`}</td><td class="num">${r.percent ?? ''}</td><td>${resultCell(r)}</td><td class="num">${r.instructorPoints ? r.instructorPoints : ''}</td><td class="num">${n(r.selfChecks)}</td><td class="num">${n(r.hints)}</td><td>${esc(r.provenance)}${r.apart ? ' <span class="muted">(set apart)</span>' : ''}</td><td class="mono">${esc(r.file)}</td></tr>`;
   }
   return `${h}</tbody></table>`;
 }
@@ -94,9 +127,13 @@ export function renderClassReport(summary: ClassSummary): string {
     tile('ungradable', t.ungradable, t.ungradable > 0),
     tile('missing', t.missing, t.missing > 0),
     tile('flagged', t.flagged, t.flagged > 0),
+    tile('set apart', t.setApart, t.setApart > 0),
+    tile('pending review', t.pendingReview, t.pendingReview > 0),
     '</div>',
     problemsSection(summary),
+    setApartSection(summary),
     ...summary.scenarios.map(scenarioSection),
+    reviewSection(summary.review),
     gradebookSection(summary),
   ].join('\n');
   return `<!doctype html>

@@ -1,15 +1,35 @@
 import type { BatchOutcome, BatchProblem, GradebookRow } from '../batch/assemble.ts';
+import type { ReviewQueue } from '../batch/review-queue.ts';
 import type { CaptureDigest, SubmissionResult } from '../batch/types.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 
 /** Everything the class report shows, computed from the batch results. Pure and deterministic. */
 export interface ClassSummary {
   title: string;
-  totals: { submissions: number; graded: number; ungradable: number; missing: number; passed: number; flagged: number };
+  /** `graded` and `passed` count only submissions in the statistics (not set apart) */
+  totals: { submissions: number; graded: number; ungradable: number; missing: number; passed: number; flagged: number; setApart: number; pendingReview: number };
   scenarios: ScenarioSummary[];
   problems: BatchProblem[];
-  rows: GradebookRow[];
+  rows: ClassRow[];
+  /** kept submissions left out of every statistic: flagged (tampered, another learner's lab, unsigned) or not on the roster */
+  setApart: ClassRow[];
+  review?: ReviewQueue;
 }
+
+/** A gradebook row with the learner's report (relative link) and, when set apart, why. */
+export interface ClassRow extends GradebookRow {
+  report?: string;
+  apart?: string[];
+}
+
+export interface ClassExtras {
+  review?: ReviewQueue;
+  /** the report file of a result, relative to the class report */
+  reportOf?: (index: number) => string | undefined;
+}
+
+/** Problem kinds that take a submission out of the statistics: its grade says nothing about the class. */
+export const SET_APART_KINDS: ReadonlySet<string> = new Set(['tampered', 'wrong-learner', 'unsigned', 'not-on-roster']);
 
 export interface CheckRate {
   id: string;
@@ -46,6 +66,10 @@ export interface ScenarioSummary {
   meanPercent: number | null;
   /** 10 buckets: [0,10), [10,20) ... [90,100] */
   distribution: number[];
+  /** of each bucket, how many passed (by the verdict: a required check can fail a high score) */
+  passedByBand: number[];
+  /** help used by the learners counted, where their bundles recorded it */
+  activity: { recorded: number; selfChecksMean: number | null; usedHints: number };
   checks: CheckRate[];
   wrongAnswers: WrongAnswers[];
   typical?: TypicalCapture;
@@ -100,8 +124,22 @@ function pickTypical(id: string, scenario: Scenario | undefined, kept: { r: Subm
  * rates, the most common wrong answers, and the capture of the submission closest to the median.
  * Only kept (not superseded) submissions count.
  */
-export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcome, scenarios: Record<string, Scenario>, title = 'Class report'): ClassSummary {
-  const kept = outcome.rows.filter((r) => r.result !== undefined).map((r) => results[r.result!]);
+export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcome, scenarios: Record<string, Scenario>, title = 'Class report', extras: ClassExtras = {}): ClassSummary {
+  const apartWhy = new Map<string, string[]>();
+  for (const p of outcome.problems) {
+    if (!SET_APART_KINDS.has(p.kind) || !p.file) continue;
+    const key = `${p.learner}\0${p.scenario}\0${p.file}`;
+    apartWhy.set(key, [...(apartWhy.get(key) ?? []), p.kind]);
+  }
+  const rows: ClassRow[] = outcome.rows.map((r) => {
+    const report = r.result === undefined ? undefined : extras.reportOf?.(r.result);
+    const apart = r.result === undefined ? undefined : apartWhy.get(`${r.learner}\0${r.scenario}\0${r.file}`);
+    return { ...r, ...(report ? { report } : {}), ...(apart ? { apart } : {}) };
+  });
+  const setApart = rows.filter((r) => r.apart);
+  const allKept = rows.filter((r) => r.result !== undefined).map((r) => results[r.result!]);
+  // the statistics, the "typical capture" and the wrong answers come only from submissions that count
+  const kept = rows.filter((r) => r.result !== undefined && !r.apart).map((r) => results[r.result!]);
   // 'unknown' is the scenario of submissions nobody could read: they are in the problems list, not a section
   const ids = [...new Set(outcome.rows.map((r) => r.scenario))].filter((id) => id !== 'unknown').sort();
   const out: ScenarioSummary[] = [];
@@ -110,7 +148,18 @@ export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcom
     const graded = kept.filter((r) => r.scenario === id && r.report.gradable);
     const pcts = graded.map((r) => ({ r, percent: r.report.maxScore > 0 ? Math.round((r.report.score / r.report.maxScore) * 1000) / 10 : 0 }));
     const distribution = new Array<number>(10).fill(0);
-    for (const p of pcts) distribution[Math.min(9, Math.floor(p.percent / 10))]++;
+    const passedByBand = new Array<number>(10).fill(0);
+    for (const p of pcts) {
+      const band = Math.min(9, Math.floor(p.percent / 10));
+      distribution[band]++;
+      if (p.r.report.passed) passedByBand[band]++;
+    }
+    const recorded = graded.filter((r) => r.activity);
+    const activity = {
+      recorded: recorded.length,
+      selfChecksMean: recorded.length ? Math.round((recorded.reduce((s, r) => s + r.activity!.selfChecks, 0) / recorded.length) * 10) / 10 : null,
+      usedHints: recorded.filter((r) => r.activity!.hints > 0).length,
+    };
     const checkIds = sc ? sc.checks.map((c) => c.id) : [...new Set(graded.flatMap((r) => r.report.checks.map((c) => c.id)))];
     const checks: CheckRate[] = [];
     for (const cid of checkIds) {
@@ -133,7 +182,7 @@ export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcom
       let wrong = 0;
       for (const r of graded) {
         const c = r.report.checks.find((x) => x.id === def.id);
-        if (!c || c.status === 'pass') continue;
+        if (!c || c.status === 'pass' || c.status === 'review') continue;
         wrong++;
         const a = normaliseAnswer(r.answers[key] ?? '(no answer)');
         counts.set(a, (counts.get(a) ?? 0) + 1);
@@ -152,6 +201,8 @@ export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcom
       medianPercent: med,
       meanPercent: pcts.length ? Math.round((pcts.reduce((s, p) => s + p.percent, 0) / pcts.length) * 10) / 10 : null,
       distribution,
+      passedByBand,
+      activity,
       checks,
       wrongAnswers,
       typical: pickTypical(id, sc, pcts, med),
@@ -163,13 +214,17 @@ export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcom
     totals: {
       submissions: results.length,
       graded: kept.filter((r) => r.report.gradable).length,
-      ungradable: kept.filter((r) => !r.report.gradable).length,
+      ungradable: allKept.filter((r) => !r.report.gradable).length,
       missing: outcome.rows.filter((r) => r.status === 'missing').length,
-      passed: kept.filter((r) => r.report.passed).length,
+      passed: kept.filter((r) => r.report.gradable && r.report.passed).length,
       flagged: new Set(outcome.problems.filter((p) => flaggedKinds.has(p.kind)).map((p) => p.file ?? `${p.learner}/${p.scenario}`)).size,
+      setApart: setApart.length,
+      pendingReview: extras.review?.items.filter((i) => !i.decided).length ?? 0,
     },
     scenarios: out,
     problems: outcome.problems,
-    rows: outcome.rows,
+    rows,
+    setApart,
+    ...(extras.review ? { review: extras.review } : {}),
   };
 }

@@ -14,8 +14,12 @@ function svg(width: number, height: number, label: string, body: string): string
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(label)}" ${FONT} font-size="12">${body}</svg>`;
 }
 
-/** Score distribution: ten 10%-wide buckets, bars coloured by whether the bucket passes. */
-export function scoreHistogram(distribution: number[], passPercent: number): string {
+/**
+ * Score distribution: ten 10%-wide buckets, each bar split into submissions that passed (green, below) and
+ * did not (red, above). Pass or not is the grader's verdict, not the bar's position: a required check that
+ * failed keeps a high score from passing.
+ */
+export function scoreHistogram(distribution: number[], passPercent: number, passedByBand: number[] = distribution.map((n, i) => (i * 10 >= passPercent ? n : 0))): string {
   const W = 520;
   const H = 220;
   const left = 36;
@@ -31,11 +35,15 @@ export function scoreHistogram(distribution: number[], passPercent: number): str
     body += `<line x1="${left}" y1="${num(y)}" x2="${W - 10}" y2="${num(y)}" stroke="#e9ecef"/><text x="${left - 6}" y="${num(y + 4)}" text-anchor="end" fill="#495057">${t}</text>`;
   }
   distribution.forEach((count, i) => {
-    const h = (count / max) * plotH;
+    const passed = Math.min(count, passedByBand[i] ?? 0);
+    const failed = count - passed;
     const x = left + i * bw + 3;
-    const fill = i * 10 >= passPercent ? GREEN : (i + 1) * 10 > passPercent ? AMBER : RED;
-    body += `<rect class="bar" x="${num(x)}" y="${num(top + plotH - h)}" width="${num(bw - 6)}" height="${num(h)}" fill="${fill}" rx="2"><title>${i * 10}-${i === 9 ? 100 : i * 10 + 10}%: ${count}</title></rect>`;
-    if (count) body += `<text x="${num(x + (bw - 6) / 2)}" y="${num(top + plotH - h - 3)}" text-anchor="middle" fill="#212529">${count}</text>`;
+    const band = `${i * 10}-${i === 9 ? 100 : i * 10 + 10}%`;
+    const hp = (passed / max) * plotH;
+    const hf = (failed / max) * plotH;
+    if (passed) body += `<rect class="bar pass" x="${num(x)}" y="${num(top + plotH - hp)}" width="${num(bw - 6)}" height="${num(hp)}" fill="${GREEN}" rx="2"><title>${band}: ${passed} passed</title></rect>`;
+    if (failed) body += `<rect class="bar fail" x="${num(x)}" y="${num(top + plotH - hp - hf)}" width="${num(bw - 6)}" height="${num(hf)}" fill="${RED}" rx="2"><title>${band}: ${failed} not passed</title></rect>`;
+    if (count) body += `<text x="${num(x + (bw - 6) / 2)}" y="${num(top + plotH - hp - hf - 3)}" text-anchor="middle" fill="#212529">${count}</text>`;
     body += `<text x="${num(x + (bw - 6) / 2)}" y="${H - 12}" text-anchor="middle" fill="#495057">${i * 10}</text>`;
   });
   const px = left + (passPercent / 100) * plotW;
@@ -44,7 +52,7 @@ export function scoreHistogram(distribution: number[], passPercent: number): str
   return svg(W, H, 'score distribution', body);
 }
 
-/** Per-check pass rate: one stacked bar per check (pass, partial, fail). */
+/** Per-check pass rate: one stacked bar per check (pass, partial, fail, pending review). */
 export function checkRateBars(checks: CheckRate[]): string {
   const W = 720;
   const rowH = 24;
@@ -53,7 +61,7 @@ export function checkRateBars(checks: CheckRate[]): string {
   const H = checks.length * rowH + 8;
   let body = '';
   checks.forEach((c, i) => {
-    const n = c.pass + c.partial + c.fail;
+    const n = c.pass + c.partial + c.fail + c.review;
     const y = 4 + i * rowH;
     const seg = (count: number, x: number, fill: string, what: string) =>
       count ? `<rect class="bar" x="${num(x)}" y="${y + 3}" width="${num((count / n) * barW)}" height="${rowH - 8}" fill="${fill}"><title>${esc(c.title)}: ${count} ${what}</title></rect>` : '';
@@ -61,7 +69,7 @@ export function checkRateBars(checks: CheckRate[]): string {
     const mw = (c.partial / n) * barW;
     body += `<text x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end" fill="#212529">${esc(clip(c.title, 46))}${c.kind === 'answer' ? ' ✎' : ''}</text>`;
     body += `<rect x="${labelW}" y="${y + 3}" width="${barW}" height="${rowH - 8}" fill="#f1f3f5"/>`;
-    body += seg(c.pass, labelW, GREEN, 'pass') + seg(c.partial, labelW + pw, AMBER, 'partial') + seg(c.fail, labelW + pw + mw, RED, 'fail');
+    body += seg(c.pass, labelW, GREEN, 'pass') + seg(c.partial, labelW + pw, AMBER, 'partial') + seg(c.fail, labelW + pw + mw, RED, 'fail') + seg(c.review, labelW + pw + mw + (c.fail / n) * barW, BLUE, 'pending review');
     body += `<text x="${labelW + barW + 6}" y="${y + rowH / 2 + 4}" fill="#212529">${Math.round((c.pass / n) * 100)}%</text>`;
   });
   return svg(W, H, 'pass rate per check', body);

@@ -36,7 +36,12 @@ function checkShape(c: CheckResult): Record<string, unknown> {
   if (c.hint !== undefined) out.hint = c.hint;
   if (c.required) out.required = true;
   if (c.answer) out.answer = answerShape(c.answer);
-  if (c.override) out.override = c.override.comment === undefined ? { by: c.override.by } : { by: c.override.by, comment: c.override.comment };
+  if (c.override) {
+    const o: Record<string, unknown> = { by: c.override.by };
+    if (c.override.comment !== undefined) o.comment = c.override.comment;
+    if (c.override.graded) o.graded = { status: c.override.graded.status, points: c.override.graded.points };
+    out.override = o;
+  }
   return out;
 }
 

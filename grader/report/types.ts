@@ -40,8 +40,8 @@ export interface CheckResult {
   required?: boolean;
   /** answer checks: what was read */
   answer?: AnswerReading;
-  /** set when a person decided the points (grades/overrides.yaml), with their comment */
-  override?: { by: 'instructor'; comment?: string };
+  /** set when a person decided the points (grades/overrides.yaml), with their comment and what the grader had given */
+  override?: { by: 'instructor'; comment?: string; graded?: { status: CheckStatus; points: number } };
 }
 
 export interface CaptureListing {

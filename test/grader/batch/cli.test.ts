@@ -33,7 +33,7 @@ describe('labctl grade --batch (the CLI, worker threads started from the tsx-run
     expect(res.stdout).toMatch(/^ {2}wrong-learner +ben\/ghost-load /m);
     expect(res.stdout).toMatch(/^ {2}ungradable +truncated\/unknown truncated\.tar\.gz: cannot read the archive: /m);
     expect(res.stdout).toContain('gradebook: out/gradebook.csv');
-    expect((await readdir(join(fx.root, 'out'))).sort()).toEqual(['batch-summary.json', 'class-report.html', 'gradebook.csv', 'reports']);
+    expect((await readdir(join(fx.root, 'out'))).sort()).toEqual(['batch-summary.json', 'class-report.html', 'gradebook.csv', 'reports', 'review.csv']);
     const summary = JSON.parse(await readFile(join(fx.root, 'out', 'batch-summary.json'), 'utf8'));
     expect(summary.exitCode).toBe(2);
     expect(summary.superseded).toEqual([expect.objectContaining({ learner: 'ana', file: 'submission-ana-ghost-load-20261125T094000Z.tar.gz' })]);

@@ -81,8 +81,24 @@ describe('runBatch (worker threads, real bundles)', () => {
     expect(cy.notes.join('\n')).toMatch(/^provenance: tampered: /m);
   });
 
-  it('escapes learner-supplied text in the class report', async () => {
+  it('sets flagged and off-roster bundles apart: listed, but not in the statistics', async () => {
     const html = await readFile(run.files.classReport, 'utf8');
+    const apart = html.match(/<h2 id="set-apart">[\s\S]*?<\/table>/)![0];
+    expect(apart).toContain('Set apart (4): not in any statistic');
+    for (const [who, kind] of [['ben', 'wrong-learner'], ['cy', 'tampered'], ['eve', 'not-on-roster'], ['fay', 'unsigned']]) {
+      expect(apart).toMatch(new RegExp(`>${who}(<| )[\\s\\S]*?<span class="kind ${kind}">`));
+    }
+    // only ana's ghost-load submission counts: eve's wrong answers are not "common wrong answers" of the class
+    expect(html).toContain('1 graded, 0 passed (0%)');
+    expect(html).not.toContain('Most common wrong answers');
+    expect(html).not.toContain(XSS);
+  });
+
+  it('escapes learner-supplied text in the class report', async () => {
+    // without a roster or a secret eve's and fay's folders count, and eve's answers are shown
+    const open = await runBatch({ dir: fx.batch, outDir: join(fx.root, 'grades-open'), jobs: 0 });
+    const html = await readFile(open.files.classReport, 'utf8');
+    expect(html).toContain('Most common wrong answers');
     expect(html).not.toContain(XSS);
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');

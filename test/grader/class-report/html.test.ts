@@ -18,12 +18,17 @@ const missing = skipUnlessRequired(CHROMIUM ? null : 'chromium is not installed 
 let fx: Awaited<ReturnType<typeof makeClassBatch>>;
 let batch: BatchRun;
 let html: string;
+/** the same folder without roster or secret: eve's and fay's folders count, so every chart has data */
+let open: BatchRun;
+let openHtml: string;
 let profile: string;
 
 beforeAll(async () => {
   fx = await makeClassBatch();
   batch = await runBatch({ dir: fx.batch, outDir: join(fx.root, 'grades'), roster: await readRoster(fx.roster), classSecret: CLASS_SECRET, jobs: 0 });
   html = await readFile(batch.files.classReport, 'utf8');
+  open = await runBatch({ dir: fx.batch, outDir: join(fx.root, 'grades-open'), jobs: 0, title: 'Perf 101, autumn' });
+  openHtml = await readFile(open.files.classReport, 'utf8');
   profile = await mkdtemp(join(tmpdir(), 'labctl-chromium-'));
 }, 120_000);
 afterAll(async () => {
@@ -47,20 +52,41 @@ describe('class-report.html (static)', () => {
   });
 
   it('shows the parts the instructor needs, for both scenarios', () => {
-    for (const text of ['Score distribution', 'Pass rate per check', 'Most common wrong answers', 'A typical capture', 'Problems (', 'Gradebook']) expect(html).toContain(text);
-    expect(html).toContain('id="s-ghost-load"');
-    expect(html).toContain('id="s-offcpu-lock"');
+    for (const text of ['Score distribution', 'Pass rate per check', 'Most common wrong answers', 'A typical capture', 'Problems (', 'Gradebook', 'Review queue']) expect(openHtml).toContain(text);
+    expect(openHtml).toContain('id="s-ghost-load"');
+    expect(openHtml).toContain('id="s-offcpu-lock"');
     // eve's wrong answers are grouped under their keys
-    expect(html).toMatch(/<code>parent_process<\/code>[\s\S]*?<td>cron<\/td>/);
+    expect(openHtml).toMatch(/<code>parent_process<\/code>[\s\S]*?<td>cron<\/td>/);
     // the typical offcpu-lock capture is drawn as an icicle of stacks
-    expect(html).toMatch(/icicle \(root on top/);
-    expect(html).toContain('class="frame"');
+    expect(openHtml).toMatch(/icicle \(root on top/);
+    expect(openHtml).toContain('class="frame"');
+  });
+
+  it('takes its title from the class name, never from the folder', () => {
+    expect(openHtml).toContain('<title>Class report: Perf 101, autumn</title>');
+    expect(html).toContain('<title>Class report</title>');
+    expect(html).not.toContain('submissions</h1>');
+  });
+
+  it('links each learner to their report, and draws pass/fail by the verdict', () => {
+    expect(html).toMatch(/<td><a href="reports\/ana-ghost-load\.md">ana <span class="muted">Ana A<\/span><\/a><\/td>/);
+    // eve's 2-of-100-style wrong answers sit in a red (not passed) bar; ana's pass in a green one
+    expect(openHtml).toMatch(/<rect class="bar fail"[^>]*><title>[0-9-]+%: 1 not passed<\/title>/);
+    expect(openHtml).toMatch(/<rect class="bar pass"[^>]*><title>[0-9-]+%: 1 passed<\/title>/);
+  });
+
+  it('keeps flagged and off-roster bundles out of the statistics and the typical capture', () => {
+    expect(html).toContain('Set apart (4): not in any statistic');
+    // offcpu-lock's only submission (fay, unsigned while a secret was given) is set apart: no statistics for it
+    expect(html).toMatch(/id="s-offcpu-lock"><h2>[^<]*<span class="muted mono">offcpu-lock<\/span><\/h2><p class="muted">No gradable submission\.<\/p>/);
+    // the typical ghost-load capture is ana's, the one submission that counts
+    expect(html.match(/from (\w+) \([\d.]+%, closest to the median\)/g)).toEqual([expect.stringMatching(/^from ana /)]);
   });
 });
 
 describe.skipIf(missing)('class-report.html in headless Chromium', () => {
   it('renders the SVG charts (DOM after layout)', async () => {
-    const { stdout } = await chromium(['--dump-dom', `file://${batch.files.classReport}`]);
+    const { stdout } = await chromium(['--dump-dom', `file://${open.files.classReport}`]);
     expect((stdout.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
     expect((stdout.match(/class="bar"/g) ?? []).length).toBeGreaterThan(20);
     expect((stdout.match(/class="frame"/g) ?? []).length).toBeGreaterThan(5);
@@ -68,7 +94,7 @@ describe.skipIf(missing)('class-report.html in headless Chromium', () => {
 
   it('takes a screenshot that is a real, non-blank picture with the charts\' colours', async () => {
     const shot = join(fx.root, 'class-report.png');
-    await chromium([`--screenshot=${shot}`, '--window-size=1200,1600', `file://${batch.files.classReport}`]);
+    await chromium([`--screenshot=${shot}`, '--window-size=1200,1600', `file://${open.files.classReport}`]);
     const buf = await readFile(shot);
     expect(buf.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect((await stat(shot)).size).toBeGreaterThan(20_000);
