@@ -6,7 +6,8 @@
 //                          only by the commands that use them
 //   dist/grade-worker.mjs  the batch grader's worker thread (grader/batch/worker-script.ts starts it)
 //   dist/labctl-host.mjs   one self-contained file for lab hosts (`lab setup` installs it as /usr/local/bin/labctl):
-//                          no node_modules needed; scenario files built in; instructor-only commands left out
+//                          no node_modules needed; instructor-only commands left out
+//   both carry the scenarios, validated (scenarios/embedded.ts)
 //   dist/build.json        written last: the source files the bundle came from (core/build-state.mjs compares
 //                          their times with this file's to decide whether the bundle is current)
 //
@@ -14,6 +15,7 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -71,22 +73,17 @@ function atOwnLocation(text, replacement) {
     .join('\n');
 }
 
-/** The lab-host file carries the scenario files, as no scenarios/ folder sits next to it there. */
+/**
+ * Scenario files and their validated form, built in (scripts/compile-scenarios.ts reads them with the
+ * project's own loader): the CLI uses the validated form while scenario.yaml still has the same text, and the
+ * lab-host file, with no scenarios/ folder beside it, reads the files from here.
+ */
 function embeddedScenarios() {
+  const compiled = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/compile-scenarios.ts')], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   return {
     name: 'embedded-scenarios',
     setup(b) {
-      b.onLoad({ filter: /[\\/]scenarios[\\/]embedded\.ts$/ }, async () => {
-        const dir = join(ROOT, 'scenarios');
-        const files = {};
-        for (const e of await readdir(dir, { withFileTypes: true })) {
-          if (!e.isDirectory()) continue;
-          const yaml = await readFile(join(dir, e.name, 'scenario.yaml'), 'utf8').catch(() => undefined);
-          if (yaml === undefined) continue;
-          files[e.name] = { 'scenario.yaml': yaml, 'README.md': await readFile(join(dir, e.name, 'README.md'), 'utf8').catch(() => undefined) };
-        }
-        return { contents: `export const EMBEDDED_SCENARIOS = ${JSON.stringify(files)};`, loader: 'ts' };
-      });
+      b.onLoad({ filter: /[\\/]scenarios[\\/]embedded\.ts$/ }, () => ({ contents: `export const EMBEDDED_SCENARIOS = ${compiled};`, loader: 'ts' }));
     },
   };
 }
@@ -143,6 +140,7 @@ const common = {
 
 const started = Date.now();
 await rm(STAGE, { recursive: true, force: true });
+const scenarios = embeddedScenarios();
 const [cli, host] = await Promise.all([
   esbuild.build({
     ...common,
@@ -153,14 +151,14 @@ const [cli, host] = await Promise.all([
     chunkNames: '[name]-[hash]',
     external: [...HEAVY, ...TOOLS],
     banner: { js: REQUIRE_BANNER },
-    plugins: [zodEnglishOnly(), sourceLocations(DIST)],
+    plugins: [zodEnglishOnly(), scenarios, sourceLocations(DIST)],
   }),
   esbuild.build({
     ...common,
     entryPoints: ['cli/main.ts'],
     outfile: join(STAGE, 'labctl-host.mjs'),
     banner: { js: `#!/usr/bin/env node\n${REQUIRE_BANNER}` },
-    plugins: [zodEnglishOnly(), embeddedScenarios(), instructorOnly(), sourceLocations(DIST)],
+    plugins: [zodEnglishOnly(), scenarios, instructorOnly(), sourceLocations(DIST)],
   }),
 ]);
 
@@ -177,6 +175,7 @@ for (const input of [...inputs]) {
   for (const m of text.matchAll(/readFileSync\(new URL\('\.\/([^']+)', import\.meta\.url\), 'utf8'\)/g)) inputs.add(`${dirname(input)}/${m[1]}`);
 }
 inputs.add('scripts/build.mjs');
+inputs.add('scripts/compile-scenarios.ts');
 for (const id of await readdir(join(ROOT, 'scenarios'))) {
   if (await readFile(join(ROOT, 'scenarios', id, 'scenario.yaml')).catch(() => undefined)) inputs.add(`scenarios/${id}/scenario.yaml`);
 }

@@ -119,3 +119,15 @@ describe('the lab-host file (dist/labctl-host.mjs)', () => {
     expect(classroom.stderr).toMatch(/this command needs \S+, which the lab-host build of labctl leaves out/);
   });
 });
+
+describe('scenarios built in', () => {
+  it('carry exactly what the loader validates from scenario.yaml', async () => {
+    const { readScenarioDir, SCENARIOS_DIR, listScenarioIds } = await import('../scenarios/load.ts');
+    const compiled = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/compile-scenarios.ts')], { cwd: ROOT, encoding: 'utf8' })) as Record<string, { 'scenario.yaml': string; scenario?: unknown }>;
+    expect(Object.keys(compiled).sort()).toEqual(listScenarioIds());
+    for (const id of listScenarioIds()) {
+      expect(compiled[id]['scenario.yaml']).toBe(await readFile(join(SCENARIOS_DIR, id, 'scenario.yaml'), 'utf8'));
+      expect(compiled[id].scenario).toEqual(readScenarioDir(join(SCENARIOS_DIR, id)).scenario);
+    }
+  });
+});
