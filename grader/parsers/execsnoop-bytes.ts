@@ -14,7 +14,7 @@ export type RowKind = typeof NOT_A_ROW | typeof ROW | typeof BAD_ROW;
 
 
 export function newExecRowBytes(): ExecRowBytes {
-  return { commStart: 0, commEnd: 0, ppidStart: -1, ppidEnd: -1, ret: 0, argsStart: -1, time: NaN, clock: false, wholeSeconds: false };
+  return { commStart: 0, commEnd: 0, pidStart: -1, pidEnd: -1, ppidStart: -1, ppidEnd: -1, ret: 0, argsStart: -1, time: NaN, clock: false, wholeSeconds: false };
 }
 
 const STARTS = new Int32Array(64);
@@ -37,6 +37,8 @@ export interface ByteLayout {
   /** index in `mid` of the (last) PPID / RET column, -1 when absent */
   ppidAt: number;
   retAt: number;
+  /** index in `mid` of the PID column, -1 when absent */
+  pidAt: number;
 }
 
 export function compileLayout(layout: ExecsnoopLayout): ByteLayout {
@@ -44,13 +46,14 @@ export function compileLayout(layout: ExecsnoopLayout): ByteLayout {
   const mid = Uint8Array.from(layout.mid, (c) => (c === 'PCOMM' ? PCOMM : c === 'PPID' ? PPID : INT));
   let ppidAt = -1;
   let retAt = -1;
+  const pidAt = layout.mid.indexOf('PID');
   layout.mid.forEach((c, j) => {
     if (c === 'PPID') ppidAt = j;
     else if (c === 'RET') retAt = j;
   });
   // bpftrace rows: PPID is read at mid[1] only
   if (!layout.hasComm) ppidAt = layout.mid[1] === 'PPID' ? 1 : -1;
-  return { source: layout, prefix, mid, hasComm: layout.hasComm, ppidAt, retAt };
+  return { source: layout, prefix, mid, hasComm: layout.hasComm, ppidAt, retAt, pidAt };
 }
 
 function fitsMid(buf: Buffer, count: number, start: number, mid: Uint8Array): boolean {
@@ -109,6 +112,8 @@ export function readExecsnoopRowBytes(buf: Buffer, s: number, e: number, layout:
     row.commEnd = argsIdx < count ? ENDS[argsIdx] : s;
     row.ppidStart = layout.ppidAt < 0 ? -1 : STARTS[p + layout.ppidAt];
     row.ppidEnd = layout.ppidAt < 0 ? -1 : ENDS[p + layout.ppidAt];
+    row.pidStart = layout.pidAt < 0 ? -1 : STARTS[p + layout.pidAt];
+    row.pidEnd = layout.pidAt < 0 ? -1 : ENDS[p + layout.pidAt];
     row.ret = 0;
     return ROW;
   }
@@ -126,6 +131,8 @@ export function readExecsnoopRowBytes(buf: Buffer, s: number, e: number, layout:
   const pp = layout.ppidAt;
   row.ppidStart = pp < 0 ? -1 : STARTS[base + pp];
   row.ppidEnd = pp < 0 ? -1 : ENDS[base + pp];
+  row.pidStart = layout.pidAt < 0 ? -1 : STARTS[base + layout.pidAt];
+  row.pidEnd = layout.pidAt < 0 ? -1 : ENDS[base + layout.pidAt];
   row.ret = layout.retAt < 0 ? 0 : intAtBytes(buf, STARTS[base + layout.retAt], ENDS[base + layout.retAt]);
   const argsIdx = base + midLen;
   row.argsStart = argsIdx < count ? STARTS[argsIdx] : -1;

@@ -16,6 +16,9 @@ const MAX_COMMS_WITH_DETAIL = 500;
 const MAX_ARGS_PER_COMM = 20;
 const MAX_PARENTS_PER_COMM = 50;
 const MAX_ARGS_CHARS = 200;
+/** PIDs of exec'd shell scripts kept (the first this-many): enough to tie a loop to its script. */
+const MAX_SCRIPT_PIDS = 1000;
+const isScript = (comm: string) => comm.endsWith('.sh');
 /**
  * ARGS lines are tallied for the first this-many execs of each command only: "the usual command line" is
  * settled long before that, and hashing every ARGS string of a 1 GB capture would dominate the parse.
@@ -35,6 +38,8 @@ interface CommSlot {
   lastPpid: number;
   lastParentBox: { n: number } | null;
   lastCommParentBox: { n: number } | null;
+  /** the comm names a shell script (`*.sh`): its PID is remembered */
+  script: boolean;
 }
 
 export class ExecsnoopTally {
@@ -49,11 +54,13 @@ export class ExecsnoopTally {
   private readonly span = new TimeSpan();
   private readonly commSlots = new ByteKeyTable<CommSlot>();
   private readonly argv0Slots = new ByteKeyTable<CommSlot>();
+  private readonly scriptPids = new Map<string, string>();
 
   /** Counts one exec; returns where its ARGS go when this exec is in its comm's sample, else undefined. */
-  add(comm: string, ppid: string | undefined, ret: number, time: number, clock: boolean, whole: boolean): BoundedCounts | undefined {
+  add(comm: string, ppid: string | undefined, ret: number, time: number, clock: boolean, whole: boolean, pid?: string): BoundedCounts | undefined {
     this.events++;
     this.byComm.add(comm);
+    if (pid !== undefined && isScript(comm)) this.addScript(pid, comm);
     if (ret !== 0) this.failed++;
     if (ppid !== undefined) {
       this.sawPpid = true;
@@ -70,6 +77,7 @@ export class ExecsnoopTally {
     const slot = this.slotFor(buf, r.commStart, r.commEnd, hasComm);
     this.events++;
     slot.count.n++;
+    if (slot.script && r.pidStart >= 0) this.addScript(latin1(buf, r.pidStart, r.pidEnd), slot.comm);
     if (r.ret !== 0) this.failed++;
     if (r.ppidStart >= 0) {
       this.sawPpid = true;
@@ -98,12 +106,17 @@ export class ExecsnoopTally {
       summary.byParent = this.byParent.toObject();
       summary.parentsByComm = Object.fromEntries([...this.parentsByComm].map(([k, v]) => [k, v.toObject()]));
     }
+    if (this.scriptPids.size) summary.scriptPids = Object.fromEntries(this.scriptPids);
     const d = this.span.durationSec();
     if (d !== undefined) {
       summary.durationSec = round3(d);
       summary.ratePerSec = round3(this.events / d);
     }
     return summary;
+  }
+
+  private addScript(pid: string, comm: string): void {
+    if (this.scriptPids.size < MAX_SCRIPT_PIDS || this.scriptPids.has(pid)) this.scriptPids.set(pid, comm);
   }
 
   private addTime(time: number, clock: boolean, whole: boolean): void {
@@ -140,6 +153,7 @@ export class ExecsnoopTally {
       lastPpid: NaN,
       lastParentBox: null,
       lastCommParentBox: null,
+      script: isScript(comm),
     };
     // a full table just means this comm is resolved again next time
     table.insert(buf, s, e, slot);

@@ -21,6 +21,9 @@ export interface ExecRowBytes {
   /** the COMM column (may hold spaces); without one (bpftrace) argv[0], whose basename is the comm */
   commStart: number;
   commEnd: number;
+  /** -1 when the layout has no PID */
+  pidStart: number;
+  pidEnd: number;
   /** -1 when the layout has no PPID */
   ppidStart: number;
   ppidEnd: number;

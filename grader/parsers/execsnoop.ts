@@ -63,6 +63,7 @@ function execsnoopHeaderFlavor(line: string, columns: string[]): Flavor {
 
 interface ExecRow {
   comm: string;
+  pid: string | undefined;
   ppid: string | undefined;
   ret: number;
   /** offset of ARGS in the line (-1: none); sliced only when the args are counted */
@@ -132,7 +133,9 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
     const argv0 = argsIdx < count ? line.slice(STARTS[argsIdx], ENDS[argsIdx]) : '';
     const comm = argv0.slice(argv0.lastIndexOf('/') + 1).slice(0, 15);
     const ppid = mid[1] === 'PPID' ? line.slice(STARTS[p + 1], ENDS[p + 1]) : undefined;
-    return { comm, ppid, ret: 0, argsStart, time, clock, wholeSeconds: whole };
+    const pidAt = mid.indexOf('PID');
+    const pid = pidAt < 0 ? undefined : line.slice(STARTS[p + pidAt], ENDS[p + pidAt]);
+    return { comm, pid, ppid, ret: 0, argsStart, time, clock, wholeSeconds: whole };
   }
   // a comm may contain spaces ("npm exec tsc --"): try the one-token comm first, then wider ones
   let shift = 0;
@@ -146,14 +149,16 @@ export function parseExecsnoopRow(line: string, layout: ExecsnoopLayout): ExecRo
   const comm = line.slice(STARTS[p], ENDS[p + shift]);
   const base = p + 1 + shift;
   let ppid: string | undefined;
+  let pid: string | undefined;
   let ret = 0;
   for (let j = 0; j < midLen; j++) {
-    if (mid[j] === 'PPID') ppid = line.slice(STARTS[base + j], ENDS[base + j]);
+    if (mid[j] === 'PID') pid = line.slice(STARTS[base + j], ENDS[base + j]);
+    else if (mid[j] === 'PPID') ppid = line.slice(STARTS[base + j], ENDS[base + j]);
     else if (mid[j] === 'RET') ret = intAt(line, STARTS[base + j], ENDS[base + j]);
   }
   const argsIdx = base + midLen;
   const argsStart = argsIdx < count ? STARTS[argsIdx] : -1;
-  return { comm, ppid, ret, argsStart, time, clock, wholeSeconds: whole };
+  return { comm, pid, ppid, ret, argsStart, time, clock, wholeSeconds: whole };
 }
 
 /** Line consumer for execsnoop output; re-reads the layout at every header (example files hold several). */
@@ -200,7 +205,7 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
         w.add(lineNo, `execsnoop row does not fit the header (${layout.columns.join(' ')})`);
         return;
       }
-      const argsTo = tally.add(row.comm, row.ppid, row.ret, row.time, row.clock, row.wholeSeconds);
+      const argsTo = tally.add(row.comm, row.ppid, row.ret, row.time, row.clock, row.wholeSeconds, row.pid);
       if (argsTo) {
         const args = row.argsStart < 0 ? '' : sliceTrimEnd(line, row.argsStart);
         argsTo.add(trimArgs(args));

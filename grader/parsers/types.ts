@@ -38,6 +38,11 @@ export interface ExecsnoopSummary {
   /** DESIGN: ppid -> exec count, when the flavor prints PPID */ byParent?: Counts;
   /** comm -> (ppid -> count): which parent spawned each command, when PPID exists */
   parentsByComm?: Record<string, Counts>;
+  /**
+   * PID -> comm of exec'd shell scripts (`*.sh`, the first 1000), when the flavor prints PID: with
+   * `parentsByComm` it ties a command to the script that spawned it (provenance checks)
+   */
+  scriptPids?: Record<string, string>;
   /** comm -> the most frequent ARGS line (first 200 chars), e.g. the URL curl was given */
   topArgsByComm: Record<string, string>;
   /** execs with a non-zero RET (only with -x) */

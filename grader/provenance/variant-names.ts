@@ -58,13 +58,27 @@ function ghostLoad(captures: Capture[], facts: Facts, out: VariantNameCheck): vo
     if (normUrl(url) === normUrl(expectedUrl)) out.matched.push('url');
     else out.mismatches.push({ fact: 'url', expected: expectedUrl, seen: url, tool: 'execsnoop' });
   }
-  // The loop script shows up only when it was (re)started while tracing; a different script there is foreign.
+  // The loop script shows up only when it was (re)started while tracing. Other scripts on the host (cron
+  // jobs, the learner's own helpers, another lab) prove nothing: only a script whose PID is the parent of
+  // the culprit's execs is the loop, and only a different name there is another learner's lab.
   const parent = String(facts.parent_comm ?? '');
   if (!parent) return;
-  const scripts = Object.keys(exec.byComm).filter((c) => /\.sh$/.test(c));
+  const spawners = culpritScripts(of(captures, 'execsnoop'), culprit);
   const inArgs = Object.values(exec.topArgsByComm).some((a) => a.split(/[\s/]+/).includes(parent));
-  if (scripts.includes(parent) || inArgs) out.matched.push('parent_comm');
-  else if (scripts.length) out.mismatches.push({ fact: 'parent_comm', expected: parent, seen: scripts.sort().join(', '), tool: 'execsnoop' });
+  if (spawners.has(parent) || inArgs) out.matched.push('parent_comm');
+  else if (spawners.size) out.mismatches.push({ fact: 'parent_comm', expected: parent, seen: [...spawners].sort().join(', '), tool: 'execsnoop' });
+}
+
+/** Names of the scripts that spawned `culprit`, tied by PID within each capture (PIDs mean nothing across hosts). */
+function culpritScripts(list: CaptureOf<'execsnoop'>[], culprit: string): Set<string> {
+  const out = new Set<string>();
+  for (const c of list) {
+    const parents = c.summary.parentsByComm?.[culprit];
+    const scripts = c.summary.scriptPids;
+    if (!parents || !scripts) continue;
+    for (const ppid of Object.keys(parents)) if (scripts[ppid]) out.add(scripts[ppid]);
+  }
+  return out;
 }
 
 function offcpuLock(captures: Capture[], facts: Facts, out: VariantNameCheck): void {

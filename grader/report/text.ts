@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { CheckResult, GradeReport } from './types.ts';
-import { formatScore, groupChecks, KIND_TITLE, needsHint, STATUS_MARK, verdict, visibleControls } from './format.ts';
+import { safeMultiline, safeText } from '../../core/sanitize.ts';
+import { formatScore, groupChecks, KIND_TITLE, needsHint, STATUS_MARK, verdict } from './format.ts';
 import { answerLines, overrideLine, verdictReasons } from './verdict.ts';
 
 export interface TextOptions {
@@ -19,8 +20,8 @@ export function renderText(report: GradeReport, options: TextOptions): string {
   const c = pc.createColors(options.color);
   const lines: string[] = [];
 
-  lines.push(c.bold(`Scenario: ${clean(report.scenario)}`));
-  if (report.learner !== undefined) lines.push(`Learner:  ${clean(report.learner)}`);
+  lines.push(c.bold(`Scenario: ${name(report.scenario)}`));
+  if (report.learner !== undefined) lines.push(`Learner:  ${name(report.learner)}`);
   lines.push(`Score:    ${c.bold(formatScore(report.score, report.maxScore))}  ${verdictBadge(report, c)}`);
   const why = verdictReasons(report);
   if (why.length) {
@@ -29,7 +30,7 @@ export function renderText(report: GradeReport, options: TextOptions): string {
   }
 
   // One column layout for all groups, so evidence and answer checks line up with each other.
-  const idWidth = Math.max(0, ...report.checks.map((ch) => clean(ch.id).length));
+  const idWidth = Math.max(0, ...report.checks.map((ch) => name(ch.id).length));
   const ptsWidth = Math.max(0, ...report.checks.map((ch) => formatScore(ch.points, ch.maxPoints).length));
   for (const group of groupChecks(report.checks)) {
     lines.push('', c.bold(KIND_TITLE[group.kind]));
@@ -39,16 +40,16 @@ export function renderText(report: GradeReport, options: TextOptions): string {
 
   lines.push('', c.bold('Captures'));
   if (report.captures.length === 0) lines.push(`  ${c.dim('none found')}`);
-  const fileWidth = Math.max(0, ...report.captures.map((cap) => clean(cap.file).length));
+  const fileWidth = Math.max(0, ...report.captures.map((cap) => name(cap.file).length));
   for (const cap of report.captures) {
     const recognised = cap.tool !== 'unknown';
-    const what = recognised ? `${clean(cap.tool)} (${clean(cap.flavor)})` : 'not recognised';
-    lines.push(`  ${clean(cap.file).padEnd(fileWidth)}  ${recognised ? c.cyan(what) : c.yellow(what)}`);
+    const what = recognised ? `${name(cap.tool)} (${name(cap.flavor)})` : 'not recognised';
+    lines.push(`  ${name(cap.file).padEnd(fileWidth)}  ${recognised ? c.cyan(what) : c.yellow(what)}`);
   }
 
   if (report.notes && report.notes.length > 0) {
     lines.push('', c.bold(report.gradable ? 'Notes' : 'Why it could not be graded'));
-    for (const note of report.notes) lines.push(...indentBlock(clean(note), '  - ', '    '));
+    for (const note of report.notes) lines.push(`  - ${name(note)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -64,7 +65,7 @@ function checkLines(check: CheckResult, idWidth: number, ptsWidth: number, c: Co
   const paint = check.status === 'pass' ? c.green : check.status === 'partial' ? c.yellow : check.status === 'review' ? c.cyan : c.red;
   const mark = paint(STATUS_MARK[check.status]);
   const pts = formatScore(check.points, check.maxPoints).padStart(ptsWidth);
-  const id = clean(check.id).padEnd(idWidth);
+  const id = name(check.id).padEnd(idWidth);
   const lead = `  ${mark} ${pts}  ${c.bold(id)}  `;
   // Continuation lines of a multi-line message line up under the message's first character.
   const pad = ' '.repeat(2 + 1 + 1 + ptsWidth + 2 + idWidth + 2);
@@ -81,6 +82,12 @@ function indentBlock(text: string, first: string, rest: string): string[] {
   return text.split('\n').map((line, i) => `${i === 0 ? first : rest}${line}`);
 }
 
+/** Names, ids and notes (a note may quote a file name): one line each, every control or bidi character escaped. */
+function name(s: string): string {
+  return safeText(s);
+}
+
+/** Messages and hints may span lines; CR, ESC, bidi overrides and the rest are escaped. */
 function clean(s: string): string {
-  return visibleControls(s.replace(/\r\n?/g, '\n'));
+  return safeMultiline(s);
 }

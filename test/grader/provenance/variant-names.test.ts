@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseCaptureText } from '../../../grader/parsers/index.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCaptureFile, parseCaptureText } from '../../../grader/parsers/index.ts';
 import { checkVariantNames } from '../../../grader/provenance/variant-names.ts';
 import { execsnoopFor, manifestFor, offcputimeFor } from './learner-lab.ts';
 
@@ -21,6 +24,50 @@ describe('checkVariantNames', () => {
       const cross = checkVariantNames('ghost-load', ana.facts, [b]);
       expect(cross.mismatches).toEqual([{ fact: 'url', expected: ana.facts.url, seen: ben.facts.url, tool: 'execsnoop' }]);
     });
+  });
+
+  // issue 9: an honest learner was flagged because some unrelated `*.sh` ran on the host while tracing
+  const row = (t: string, comm: string, pid: number, ppid: number, args: string) => `${t.padEnd(8)} ${comm.padEnd(16)} ${String(pid).padEnd(6)} ${String(ppid).padEnd(6)} 0 ${args}`;
+  const withRows = (text: string, rows: string[]) => `${text.trimEnd()}\n${rows.join('\n')}\n`;
+
+  it('ghost-load: unrelated scripts exec\'d during the capture are not another learner\'s lab', async () => {
+    const ana = manifestFor(SECRET, 'ana', 'ghost-load');
+    const text = withRows(await execsnoopFor(ana), [
+      row('1.001', 'backup.sh', 7001, 1, '/etc/cron.hourly/backup.sh'),
+      row('1.002', 'tar', 7002, 7001, '/usr/bin/tar czf /tmp/b.tgz /etc'),
+      row('1.500', 'rotate-logs.sh', 7010, 1, '/usr/local/bin/rotate-logs.sh'),
+      row('2.000', 'probe-api.sh', 7020, 1, '/home/ana/probe-api.sh'),
+      row('2.001', 'curl', 7021, 7020, '/usr/bin/curl -s http://127.0.0.1:9999/other'),
+    ]);
+    const capture = parseCaptureText(text, 'execsnoop.txt');
+    expect(capture.tool === 'execsnoop' && capture.summary.scriptPids).toEqual({ '7001': 'backup.sh', '7010': 'rotate-logs.sh', '7020': 'probe-api.sh' });
+    expect(checkVariantNames('ghost-load', ana.facts, [capture]).mismatches.filter((m) => m.fact === 'parent_comm')).toEqual(
+      // probe-api.sh did spawn a curl: only if it is not ana's script is that evidence
+      ana.facts.parent_comm === 'probe-api.sh' ? [] : [{ fact: 'parent_comm', expected: ana.facts.parent_comm, seen: 'probe-api.sh', tool: 'execsnoop' }],
+    );
+    const noCurlFromScripts = parseCaptureText(withRows(await execsnoopFor(ana), [row('1.001', 'backup.sh', 7001, 1, '/etc/cron.hourly/backup.sh'), row('1.5', 'cleanup.sh', 7003, 1, 'cleanup.sh')]), 'execsnoop.txt');
+    expect(checkVariantNames('ghost-load', ana.facts, [noCurlFromScripts])).toEqual({ matched: ['url'], mismatches: [] });
+  });
+
+  it('ghost-load: the loop script that spawned curl is matched by PID (text and byte paths agree)', async () => {
+    const ana = manifestFor(SECRET, 'ana', 'ghost-load');
+    const parent = String(ana.facts.parent_comm);
+    // the recorded loop's shell is PID 6242: make its exec show up under the learner's script name
+    const text = withRows(row('0.001', parent, 6242, 1, `/var/lib/labctl/ghost-load/bin/${parent}`).replace(/^/, 'TIME(s)  PCOMM            PID    PPID   RET ARGS\n'), (await execsnoopFor(ana)).split('\n').slice(1));
+    const capture = parseCaptureText(text, 'execsnoop.txt');
+    expect(checkVariantNames('ghost-load', ana.facts, [capture])).toEqual({ matched: ['url', 'parent_comm'], mismatches: [] });
+    const dir = await mkdtemp(join(tmpdir(), 'labctl-vn-'));
+    try {
+      await writeFile(join(dir, 'execsnoop.txt'), text);
+      expect(await parseCaptureFile(join(dir, 'execsnoop.txt'))).toEqual(capture);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const other = manifestFor(SECRET, 'ben', 'ghost-load');
+    const foreign = parseCaptureText(text.replaceAll(parent, String(other.facts.parent_comm)), 'execsnoop.txt');
+    if (other.facts.parent_comm !== parent) {
+      expect(checkVariantNames('ghost-load', ana.facts, [foreign]).mismatches).toContainEqual({ fact: 'parent_comm', expected: parent, seen: other.facts.parent_comm, tool: 'execsnoop' });
+    }
   });
 
   it('ghost-load: a capture without the curl loop is not a provenance finding', () => {

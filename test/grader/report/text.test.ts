@@ -60,4 +60,20 @@ describe('renderText', () => {
     // the message's second line is indented under its first
     expect(out).toContain("  ✖ 0/1  id|<&>\"'  a<b & c>d \"q\" 'a' | pipe\n                   line2");
   });
+
+  // issue 9: entry names and notes could carry ESC, CR, newlines and U+202E straight to the terminal
+  it('shows control and bidi characters in file names, ids and notes escaped, one line each', () => {
+    const report = {
+      ...ungradableReport(),
+      learner: 'ana\u001b[1A\u001b[2K',
+      captures: [{ file: 'exec\nsnoop\u202Etxt.exe', tool: 'unknown' as const, flavor: 'unknown' as const }],
+      notes: ['x.txt\r  - provenance: verified\nfake: line'],
+    };
+    const out = renderText(report, { color: false });
+    expect(out).not.toMatch(/[\u001b\r\u202e]/);
+    expect(out).toContain('Learner:  ana\\x1b[1A\\x1b[2K');
+    expect(out).toContain('  exec\\nsnoop\\u202etxt.exe');
+    expect(out).toContain('  - x.txt\\r  - provenance: verified\\nfake: line\n');
+    expect(out.split('\n').filter((l) => l.startsWith('fake'))).toEqual([]);
+  });
 });
