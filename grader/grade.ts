@@ -3,6 +3,7 @@ import { LabctlError } from '../core/errors.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { defaultFacts } from '../scenarios/variants.ts';
+import { checkFactTypes, deriveFacts } from './expected-facts.ts';
 import { observe } from './facts/observe.ts';
 import { LabManifestSchema, type Facts, type LabManifest } from './manifest.ts';
 import { parseCaptureFile } from './parsers/index.ts';
@@ -19,6 +20,13 @@ export interface GradeOptions {
   manifestPath?: string;
   /** grade the captures only (readiness checks): answer checks are left out of the report */
   evidenceOnly?: boolean;
+  /**
+   * the class secret: every expected fact is derived from (secret, learner, scenario) and manifest facts
+   * that differ are reported as tampering, never graded against
+   */
+  classSecret?: string;
+  /** whose lab to derive the facts for (a verified identity); default: the learner the manifest names */
+  learner?: string;
 }
 
 /** Files the loader sets aside by design; anything else it skips is worth telling the learner about. */
@@ -156,15 +164,25 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
   }
 
   let facts: Facts = defaultFacts(scenario.id as Parameters<typeof defaultFacts>[0]);
+  const learner = options.learner ?? manifest?.learner ?? (typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined);
+  const derived = options.classSecret && learner ? deriveFacts(options.classSecret, learner, scenario.id, manifest?.facts) : null;
+  if (derived) {
+    facts = derived.facts;
+    if (derived.mismatches.length) {
+      const list = derived.mismatches.map((m) => `${m.fact} ${JSON.stringify(m.claimed)} (the lab's: ${JSON.stringify(m.expected)})`).join(', ');
+      notes.push(`tampered: ${manifestFile} facts differ from ${learner}'s lab derived from the class secret: ${list}; graded against the derived facts`);
+    }
+  }
   if (manifest) {
-    facts = { ...facts, ...manifest.facts };
+    if (!derived) facts = { ...facts, ...manifest.facts };
     for (const key of Object.keys(scenario.facts)) {
       if (!(key in manifest.facts)) problems.push({ file: manifestFile, field: `facts.${key}`, message: 'missing' });
     }
-  } else if (rawManifest === undefined) {
+    // with the secret, a fact of the wrong type is one more mismatch in the tampering note above
+    if (!derived) for (const p of checkFactTypes(scenario, manifest.facts)) problems.push({ file: manifestFile, field: p.field, message: p.message });
+  } else if (rawManifest === undefined && !derived) {
     notes.push('no lab manifest: graded against the scenario\'s default variant');
   }
-  const learner = manifest?.learner ?? (typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined);
 
   if (archiveProblems.length) {
     return ungradable(scenario.id, learner, [], problems, notes);

@@ -43,7 +43,16 @@ export const ScenarioSchema = z
     minutes: z.number().int().positive().describe('expected time to solve'),
     tools: z.array(z.string().min(1)).min(1).describe('lesson tools that reveal the fault'),
     facts: z
-      .record(z.string(), z.object({ description: z.string().min(1), varies: z.boolean().default(false) }).strict())
+      .record(
+        z.string(),
+        z
+          .object({
+            description: z.string().min(1),
+            varies: z.boolean().default(false),
+            type: z.enum(['string', 'number', 'boolean']).default('string').describe('the JSON type the lab manifest must give this fact'),
+          })
+          .strict(),
+      )
       .describe('keys the lab manifest must provide'),
     answers: z
       .record(z.string(), z.object({ description: z.string().min(1), example: z.string().optional() }).strict())

@@ -93,6 +93,16 @@ function draw(seed: string, label: string): number {
 const pick = <T>(seed: string, label: string, pool: readonly T[]): T => pool[draw(seed, label) % pool.length];
 const between = (seed: string, label: string, lo: number, hi: number): number => lo + (draw(seed, label) % (hi - lo + 1));
 
+/**
+ * Facts the lab host observes at inject instead of drawing them from the seed (the data dir's file
+ * system): the only manifest facts that cannot be derived from (class secret, learner, scenario).
+ */
+export const HOST_OBSERVED_FACTS: Readonly<Record<ScenarioId, readonly string[]>> = {
+  'ghost-load': [],
+  'offcpu-lock': [],
+  'fsync-latency': ['fs_type'],
+};
+
 export function defaultFacts(scenarioId: string): Facts {
   return { ...DEFAULTS[assertScenarioId(scenarioId)] };
 }

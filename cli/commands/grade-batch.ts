@@ -12,6 +12,7 @@ import { parseYamlSource } from '../../grader/yaml-source.ts';
 import { readRoster } from '../../grader/batch/roster.ts';
 import { defaultJobs } from '../../grader/batch/pool.ts';
 import { LabctlError } from '../../core/errors.ts';
+import { safeText } from '../../core/sanitize.ts';
 
 export interface BatchFlags {
   batch: string;
@@ -51,7 +52,10 @@ Batch mode (instructors): labctl grade --batch DIR [--roster FILE] [--secret S] 
   Writes review.csv too: every answer the grader could not decide (status review), with its answer group.
   --secret        the class secret (or env LABCTL_CLASS_SECRET): checks each bundle's HMAC made by
                   \`labctl submit\`, and that the lab and the captures are that learner's.
-  Duplicates (same learner and scenario): the newest (by its \`labctl submit\` time, else file time) counts.
+  With --secret, a learner's gradebook row holds only their newest verified bundle (signed with their key,
+  files intact, their own lab); unsigned, tampered or foreign submissions are graded into rows of their
+  own (status unverified) and never replace or fill a learner's row. Without it nothing is verified:
+  the newest submission (by file time) per claimed learner counts.
   Exit status in batch mode: 0 every submission graded and nothing flagged; 1 all graded, but some
   need attention (tampered, another learner's lab, not on the roster, missing, duplicates);
   2 some submission is ungradable, or the batch could not run (bad folder, roster, output).`;
@@ -82,7 +86,8 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
     overrides,
     ...(title ? { title } : {}),
     onResult: (r, done, total) => {
-      const line = `[${done}/${total}] ${r.entry}: ${r.report.gradable ? `${r.report.score}/${r.report.maxScore}` : 'ungradable'} (${r.provenance.status})`;
+      // entry names are the learners' choice: never raw to the terminal (ESC, CR could rewrite the screen)
+      const line = `[${done}/${total}] ${safeText(r.entry)}: ${r.report.gradable ? `${r.report.score}/${r.report.maxScore}` : 'ungradable'} (${r.provenance.status})`;
       if (tty) process.stderr.write(`\r\x1b[K${line}${done === total ? '\n' : ''}`);
       else process.stderr.write(`${line}\n`);
     },
@@ -91,12 +96,13 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
   const graded = t.rows.filter((r) => r.status === 'graded').length;
   const out = process.stdout;
   const c = out.isTTY && !process.env.NO_COLOR ? pc : { red: (s: string) => s, yellow: (s: string) => s, green: (s: string) => s, dim: (s: string) => s, bold: (s: string) => s };
-  out.write(`${c.bold('batch')}: ${run.results.length} submission(s) in ${run.seconds.toFixed(1)} s${jobs === undefined ? '' : ` on ${jobs || 'no'} worker(s)`}; ${graded} graded, ${t.rows.filter((r) => r.status === 'ungradable').length} ungradable, ${t.rows.filter((r) => r.status === 'missing').length} missing\n`);
+  const unverified = t.rows.filter((r) => r.status === 'unverified').length;
+  out.write(`${c.bold('batch')}: ${run.results.length} submission(s) in ${run.seconds.toFixed(1)} s${jobs === undefined ? '' : ` on ${jobs || 'no'} worker(s)`}; ${graded} graded, ${unverified ? `${unverified} unverified, ` : ''}${t.rows.filter((r) => r.status === 'ungradable').length} ungradable, ${t.rows.filter((r) => r.status === 'missing').length} missing\n`);
   if (!classSecret) out.write(c.dim('no class secret (--secret or LABCTL_CLASS_SECRET): bundle HMACs were not checked\n'));
   for (const p of t.problems) {
-    const colour = p.kind === 'tampered' || p.kind === 'wrong-learner' || p.kind === 'ungradable' ? c.red : p.kind === 'unsigned' || p.kind === 'ignored' ? c.dim : c.yellow;
-    const who = [p.learner, p.scenario].filter(Boolean).join('/');
-    out.write(`  ${colour(p.kind.padEnd(13))} ${who}${p.file ? ` ${c.dim(p.file)}` : ''}: ${p.message}\n`);
+    const colour = p.kind === 'tampered' || p.kind === 'wrong-learner' || p.kind === 'conflict' || p.kind === 'ungradable' ? c.red : p.kind === 'unsigned' || p.kind === 'ignored' ? c.dim : c.yellow;
+    const who = safeText([p.learner, p.scenario].filter(Boolean).join('/'));
+    out.write(`  ${colour(p.kind.padEnd(13))} ${who}${p.file ? ` ${c.dim(safeText(p.file))}` : ''}: ${safeText(p.message)}\n`);
   }
   const rel = (f: string) => relative(process.cwd(), f) || f;
   if (overrides.length) out.write(`overrides: ${run.overrides.applied.length} check(s) decided by ${rel(overridesFile)}\n`);

@@ -2,7 +2,11 @@ import type { RosterEntry } from './roster.ts';
 import { instructorPoints, pendingPoints } from '../report/verdict.ts';
 import type { ProvenanceCell, SubmissionResult } from './types.ts';
 
-export type RowStatus = 'graded' | 'ungradable' | 'missing';
+/**
+ * `unverified`: graded, but with a class secret given its learner id is only a claim (unsigned, tampered or
+ * another learner's lab): listed in a row of its own, never in the learner's row.
+ */
+export type RowStatus = 'graded' | 'ungradable' | 'missing' | 'unverified';
 
 /** One gradebook line: a learner's kept submission for a scenario, or a missing one. */
 export interface GradebookRow {
@@ -32,7 +36,7 @@ export interface GradebookRow {
   result?: number;
 }
 
-export type ProblemKind = 'ungradable' | 'tampered' | 'wrong-learner' | 'unsigned' | 'missing' | 'not-on-roster' | 'duplicate' | 'ignored';
+export type ProblemKind = 'ungradable' | 'tampered' | 'wrong-learner' | 'conflict' | 'unsigned' | 'missing' | 'not-on-roster' | 'duplicate' | 'ignored';
 
 export interface BatchProblem {
   kind: ProblemKind;
@@ -53,7 +57,11 @@ export interface AssembleOptions {
   roster?: RosterEntry[];
   /** scenarios every roster learner should have submitted; default: every scenario seen in the batch */
   scenarios?: string[];
-  /** a class secret was given: unsigned submissions are then worth a mention */
+  /**
+   * a class secret was given: identity and time then come only from verified signatures. A learner's row
+   * holds their newest verified submission; every other submission is a row of its own (status
+   * `unverified` or `ungradable`) that never displaces, or fills, a learner's row.
+   */
   expectSigned?: boolean;
   /** entries of the batch folder that are not submissions */
   ignored?: { file: string; reason: string }[];
@@ -72,16 +80,26 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
   const roster = options.roster;
   const byLearner = new Map((roster ?? []).map((e) => [e.learner, e]));
 
-  // newest submission per learner+scenario wins; ties go to the later entry name
+  // newest submission per learner+scenario wins; ties go to the later entry name. With a class secret
+  // only verified submissions compete: the others are their own rows (see AssembleOptions.expectSigned).
+  const trusted = (r: SubmissionResult) => r.trusted ?? r.provenance.status === 'verified';
+  const separate = options.expectSigned === true;
   const groups = new Map<string, number[]>();
+  const loose: number[] = [];
   results.forEach((r, i) => {
+    if (separate && !trusted(r)) {
+      loose.push(i);
+      return;
+    }
     const key = `${r.learner}\0${r.scenario}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   const kept: number[] = [];
-  for (const idx of groups.values()) {
+  const keptByKey = new Map<string, number>();
+  for (const [key, idx] of groups) {
     const order = [...idx].sort((a, b) => cmp(results[b].createdAt, results[a].createdAt) || cmp(results[b].entry, results[a].entry));
     kept.push(order[0]);
+    keptByKey.set(key, order[0]);
     for (const other of order.slice(1)) {
       const r = results[other];
       superseded.push({ file: r.entry, learner: r.learner, scenario: r.scenario, keptFile: results[order[0]].entry });
@@ -94,12 +112,29 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
       });
     }
   }
+  for (const i of loose) {
+    const r = results[i];
+    const owner = keptByKey.get(`${r.learner}\0${r.scenario}`);
+    if (owner !== undefined) {
+      problems.push({
+        kind: 'conflict',
+        learner: r.learner,
+        scenario: r.scenario,
+        file: r.entry,
+        message: `claims to be ${r.learner}'s but is ${r.provenance.status}: it did not replace ${r.learner}'s verified submission ${results[owner].entry}`,
+      });
+    }
+  }
+  const looseSet = new Set(loose);
+  kept.push(...loose);
 
   const rows: GradebookRow[] = kept.map((i) => {
     const r = results[i];
     const rep = r.report;
     const onRoster = roster ? byLearner.has(r.learner) : null;
     const notes: string[] = [];
+    const unverified = looseSet.has(i);
+    if (unverified) notes.push(`unverified (${r.provenance.status}): not counted as ${r.learner}'s grade`);
     if (!rep.gradable) {
       const why = (rep.notes ?? []).filter((n) => !n.startsWith('provenance: ')).join('; ') || 'ungradable';
       notes.push(why);
@@ -130,7 +165,7 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
       gradable: rep.gradable,
       provenance: r.provenance.status,
       file: r.entry,
-      status: rep.gradable ? 'graded' : 'ungradable',
+      status: !rep.gradable ? 'ungradable' : unverified ? 'unverified' : 'graded',
       onRoster,
       message: notes.join('; '),
       pendingPoints: rep.gradable ? pendingPoints(rep) : null,
@@ -143,7 +178,7 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
 
   if (roster) {
     const scenarios = options.scenarios?.length ? options.scenarios : [...new Set(results.map((r) => r.scenario).filter((s) => s !== 'unknown'))];
-    const have = new Set(rows.map((r) => `${r.learner}\0${r.scenario}`));
+    const have = new Set(rows.filter((_, k) => !looseSet.has(kept[k])).map((r) => `${r.learner}\0${r.scenario}`));
     for (const e of roster) {
       for (const scenario of scenarios) {
         if (have.has(`${e.learner}\0${scenario}`)) continue;
@@ -174,7 +209,7 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
   for (const ig of options.ignored ?? []) problems.push({ kind: 'ignored', file: ig.file, message: ig.reason });
 
   rows.sort((a, b) => cmp(a.learner, b.learner) || cmp(a.scenario, b.scenario) || cmp(a.file, b.file));
-  const KIND_ORDER: ProblemKind[] = ['tampered', 'wrong-learner', 'ungradable', 'not-on-roster', 'duplicate', 'missing', 'unsigned', 'ignored'];
+  const KIND_ORDER: ProblemKind[] = ['tampered', 'wrong-learner', 'conflict', 'ungradable', 'not-on-roster', 'duplicate', 'missing', 'unsigned', 'ignored'];
   problems.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || cmp(a.learner ?? '', b.learner ?? '') || cmp(a.scenario ?? '', b.scenario ?? '') || cmp(a.file ?? '', b.file ?? ''));
   superseded.sort((a, b) => cmp(a.learner, b.learner) || cmp(a.scenario, b.scenario) || cmp(a.file, b.file));
   return { rows, problems, superseded };

@@ -61,7 +61,7 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
   const mtime = await stat(task.path).then((s) => s.mtime.toISOString(), () => new Date(0).toISOString());
   const fromName = learnerFromFileName(task.entry);
   const fallbackLearner = fromName ?? task.entry.replace(/\.(tar\.gz|tgz)$/, '');
-  const base = (learner: string, learnerFrom: SubmissionResult['learnerFrom']) => ({ id: task.id, entry: task.entry, learner, learnerFrom, createdAt: mtime, answers: {}, digests: [] as CaptureDigest[] });
+  const base = (learner: string, learnerFrom: SubmissionResult['learnerFrom']) => ({ id: task.id, entry: task.entry, learner, learnerFrom, trusted: false, createdAt: mtime, answers: {}, digests: [] as CaptureDigest[] });
 
   let sub: Submission;
   try {
@@ -106,7 +106,8 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
       report = ungradableReport(scenarioGuess, learner, sub.problems.map((p) => `${p.file === task.entry ? '' : `${p.file}: `}${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('; '));
     } else {
       try {
-        report = await gradeSubmission(sub.root, { scenario: task.scenario });
+        // with the secret the expected facts are derived for this learner, whatever the manifest says
+        report = await gradeSubmission(sub.root, { scenario: task.scenario, classSecret: task.classSecret, learner });
       } catch (err) {
         report = ungradableReport(scenarioGuess, learner, `${task.entry}: ${errorText(err)}`);
       }
@@ -118,7 +119,9 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
       scenario: report.scenario,
       report,
       provenance: { status: prov.status, message: prov.message },
-      createdAt: ('createdAt' in prov && prov.createdAt) || mtime,
+      // identity and time count only when signed and verified; anything else is a claim
+      trusted: prov.status === 'verified',
+      createdAt: (prov.status === 'verified' && 'createdAt' in prov && prov.createdAt) || mtime,
       answers: answersAsText(sub.answers?.data),
       digests,
       ms: performance.now() - started,

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LabctlError } from '../../core/errors.ts';
 import { formatProblem } from '../yaml-source.ts';
@@ -11,6 +11,7 @@ import { assembleBatch, type BatchOutcome } from './assemble.ts';
 import { discoverSubmissions } from './discover.ts';
 import { renderGradebook } from './gradebook.ts';
 import { applyOverrides, describeEntry, type OverrideEntry, type OverridesOutcome } from './overrides.ts';
+import { reportStem, writeAtomic } from './output-files.ts';
 import { gradeAll } from './pool.ts';
 import { buildReviewQueue, renderReviewCsv, type ReviewQueue } from './review-queue.ts';
 import type { RosterEntry } from './roster.ts';
@@ -43,14 +44,6 @@ export interface BatchRun {
   exitCode: number;
   seconds: number;
 }
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || '_';
 
 function scenariosById(): Record<string, Scenario> {
   const out: Record<string, Scenario> = {};
@@ -110,13 +103,18 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
   for (const row of outcome.rows) {
     if (row.result === undefined) continue;
     const r = results[row.result];
-    let stem = `${safe(r.learner)}-${safe(r.scenario)}`;
-    for (let n = 2; used.has(stem); n++) stem = `${safe(r.learner)}-${safe(r.scenario)}-${n}`;
-    used.add(stem);
-    await writeAtomic(join(outDir, 'reports', `${stem}.json`), renderReport(r.report, 'json'));
-    await writeAtomic(join(outDir, 'reports', `${stem}.md`), renderReport(r.report, 'markdown'));
-    reports.push(`reports/${stem}.json`, `reports/${stem}.md`);
-    reportOf.set(row.result, `reports/${stem}.md`);
+    const stem = reportStem(r.learner, r.scenario, r.entry, used);
+    // one learner's report that cannot be rendered or written is that learner's problem, not the class's
+    try {
+      await writeAtomic(join(outDir, 'reports', `${stem}.json`), renderReport(r.report, 'json'));
+      await writeAtomic(join(outDir, 'reports', `${stem}.md`), renderReport(r.report, 'markdown'));
+      reports.push(`reports/${stem}.json`, `reports/${stem}.md`);
+      reportOf.set(row.result, `reports/${stem}.md`);
+    } catch (err) {
+      const why = `report not written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      row.message = row.message ? `${row.message}; ${why}` : why;
+      outcome.problems.push({ kind: 'ungradable', learner: r.learner, scenario: r.scenario, file: r.entry, message: why });
+    }
   }
   const gradebook = join(outDir, 'gradebook.csv');
   await writeAtomic(gradebook, renderGradebook(outcome.rows));
@@ -125,7 +123,15 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
   await writeAtomic(reviewFile, renderReviewCsv(review));
   const summary = summarizeClass(results, outcome, scenariosById(), opts.title ? `Class report: ${opts.title}` : 'Class report', { review, reportOf: (i) => reportOf.get(i) });
   const classReport = join(outDir, 'class-report.html');
-  await writeAtomic(classReport, renderClassReport(summary));
+  let html: string;
+  try {
+    html = renderClassReport(summary);
+  } catch (err) {
+    // the gradebook is already written; the class report says why it is missing rather than not existing
+    const esc = (t: string) => t.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+    html = `<!doctype html><meta charset="utf-8"><title>Class report</title><p>The class report could not be drawn: ${esc((err as Error).message)}. The gradebook (gradebook.csv) and per-learner reports are complete.</p>\n`;
+  }
+  await writeAtomic(classReport, html);
   const summaryFile = join(outDir, 'batch-summary.json');
   const exitCode = batchExitCode(outcome);
   await writeAtomic(

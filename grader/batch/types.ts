@@ -47,7 +47,9 @@ export interface SubmissionResult {
   scenario: string;
   report: GradeReport;
   provenance: { status: ProvenanceCell; message: string };
-  /** when the submission was made: the provenance record's time, else the file's modification time */
+  /** the learner id and time come from a verified signature (class secret given, HMAC and files intact) */
+  trusted?: boolean;
+  /** when the submission was made: the verified record's time, else the file's modification time */
   createdAt: string;
   /** answers.yaml values as text, for "most common wrong answers" */
   answers: Record<string, string>;

@@ -4,7 +4,8 @@ import { LabManifestSchema, MANIFEST_FILE, type LabManifest } from '../manifest.
 import { parseCaptureFile } from '../parsers/index.ts';
 import type { Capture } from '../parsers/types.ts';
 import { loadScenario } from '../../scenarios/load.ts';
-import { deriveSeed, isScenarioId, variantFacts } from '../../scenarios/variants.ts';
+import { deriveSeed, HOST_OBSERVED_FACTS, isScenarioId, variantFacts } from '../../scenarios/variants.ts';
+import { checkFactTypes, deriveFacts } from '../expected-facts.ts';
 import { nonCaptureReason } from '../submission/walk.ts';
 import { hashFile, isSafeRelPath, listBundleFiles } from './files.ts';
 import { learnerKey, sameDigest } from './key.ts';
@@ -71,22 +72,32 @@ async function parseCaptures(root: string, files: string[]): Promise<Capture[]> 
   return out;
 }
 
-/** Varying facts that inject draws from the seed; a manifest that disagrees with its own seed was edited. */
-function editedFacts(manifest: LabManifest): string[] {
+/**
+ * Facts that differ from the lab's: with the class secret, from the lab derived for `learner`; without it,
+ * from the variant of the manifest's own seed. Every derivable fact counts, not only the varying ones: a
+ * learner holds their own signing key, so a lowered threshold re-signed is still an edit.
+ */
+function editedFacts(manifest: LabManifest, classSecret: string | undefined, learner: string | undefined): string[] {
   if (!isScenarioId(manifest.scenario)) return [];
-  let varying: string[];
   try {
-    varying = Object.entries(loadScenario(manifest.scenario).facts).filter(([, f]) => f.varies).map(([k]) => k);
+    if (classSecret && learner) return (deriveFacts(classSecret, learner, manifest.scenario, manifest.facts)?.mismatches ?? []).map((m) => m.fact);
+    const expected = variantFacts(manifest.scenario, manifest.seed);
+    const observed = new Set(HOST_OBSERVED_FACTS[manifest.scenario]);
+    const keys = new Set([...Object.keys(expected), ...Object.keys(manifest.facts)]);
+    return [...keys].filter((k) => !observed.has(k) && manifest.facts[k] !== undefined && manifest.facts[k] !== expected[k]);
   } catch {
     return [];
   }
-  let expected: Record<string, unknown>;
+}
+
+/** Facts of the wrong JSON type for the scenario (`"abc"` for a rate). */
+function mistypedFacts(manifest: LabManifest): string[] {
+  if (!isScenarioId(manifest.scenario)) return [];
   try {
-    expected = variantFacts(manifest.scenario, manifest.seed);
+    return checkFactTypes(loadScenario(manifest.scenario), manifest.facts).map((p) => `${p.field}: ${p.message}`);
   } catch {
     return [];
   }
-  return varying.filter((k) => k in expected && String(manifest.facts[k]) !== String(expected[k]));
 }
 
 /**
@@ -156,8 +167,11 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
         add('wrong-learner', `the lab's seed is not ${learner}'s: the lab was injected for another learner (or with --seed)`);
       }
     }
-    const edited = editedFacts(manifest);
-    if (edited.length) add('tampered', `${MANIFEST_FILE}: ${edited.join(', ')} ${edited.length > 1 ? 'do' : 'does'} not match the lab's seed (edited)`);
+    // the lab the manifest names is the one its facts must match (whose lab it is, is the wrong-learner check's)
+    const labOf = (options.requireDerivedSeed ?? true) ? (manifest.learner ?? learner) : undefined;
+    const edited = editedFacts(manifest, options.classSecret, labOf);
+    if (edited.length) add('tampered', `${MANIFEST_FILE}: ${edited.join(', ')} ${edited.length > 1 ? 'do' : 'does'} not match ${options.classSecret && labOf ? `${labOf}'s lab (derived from the class secret)` : "the lab's seed"} (edited)`);
+    for (const t of mistypedFacts(manifest)) add('tampered', `${MANIFEST_FILE}: ${t}`);
     const captures = options.captures ?? (await parseCaptures(root, onDisk));
     for (const mm of checkVariantNames(manifest.scenario, manifest.facts, captures).mismatches) {
       add('wrong-learner', `the ${mm.tool} capture shows ${mm.fact} "${mm.seen}", but this lab's is "${mm.expected}": captured on another learner's lab`);

@@ -65,7 +65,8 @@ describe('assembleBatch', () => {
     const strict = assembleBatch(results, { expectSigned: true });
     expect(strict.problems.map((p) => p.kind)).toEqual(['tampered', 'wrong-learner', 'ungradable', 'unsigned']);
     expect(strict.rows.find((r) => r.learner === 'cy')).toMatchObject({ status: 'ungradable', score: null, gradable: false, message: 'answers.yaml: missing' });
-    expect(strict.rows.find((r) => r.learner === 'dee')!.message).toBe('provenance tampered: execsnoop.txt: changed');
+    expect(strict.rows.find((r) => r.learner === 'dee')!.message).toBe('unverified (tampered): not counted as dee\'s grade; provenance tampered: execsnoop.txt: changed');
+    expect(assembleBatch(results).rows.find((r) => r.learner === 'dee')!.message).toBe('provenance tampered: execsnoop.txt: changed');
   });
 
   it('is deterministic whatever order results arrive in', () => {

@@ -28,7 +28,7 @@ describe('labctl grade --batch (the CLI, worker threads started from the tsx-run
     const res = await labctl(['grade', '--batch', 'submissions', '--roster', 'roster.csv', '--out-dir', 'out', '--jobs', '2'], { LABCTL_CLASS_SECRET: CLASS_SECRET });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('[8/8]');
-    expect(res.stdout).toMatch(/^batch: 8 submission\(s\) in [\d.]+ s on 2 worker\(s\); 5 graded, 2 ungradable, 6 missing$/m);
+    expect(res.stdout).toMatch(/^batch: 8 submission\(s\) in [\d.]+ s on 2 worker\(s\); 1 graded, 4 unverified, 2 ungradable, 9 missing$/m);
     expect(res.stdout).toMatch(/^ {2}tampered +cy\/ghost-load submission-cy-/m);
     expect(res.stdout).toMatch(/^ {2}wrong-learner +ben\/ghost-load /m);
     expect(res.stdout).toMatch(/^ {2}ungradable +truncated\/unknown truncated\.tar\.gz: cannot read the archive: /m);

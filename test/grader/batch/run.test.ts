@@ -20,7 +20,10 @@ afterAll(async () => {
   await fx?.cleanup();
 });
 
-const row = (learner: string, scenario = 'ghost-load') => rows.find((r) => r.learner === learner && r.scenario === scenario);
+/** the learner's own row: their verified submission, or missing */
+const row = (learner: string, scenario = 'ghost-load') => rows.find((r) => r.learner === learner && r.scenario === scenario && r.status !== 'unverified' && (r.provenance === 'verified' || r.provenance === 'missing'));
+/** the row of one entry (unverified submissions are rows of their own) */
+const entryRow = (prefix: string) => rows.find((r) => r.file.startsWith(prefix));
 
 describe('runBatch (worker threads, real bundles)', () => {
   it('grades every entry, the broken ones included, and exits 2 because some are ungradable', () => {
@@ -45,10 +48,13 @@ describe('runBatch (worker threads, real bundles)', () => {
   });
 
   it('flags ben\'s capture from ana\'s lab and cy\'s changed byte, and still grades both', () => {
-    expect(row('ben')).toMatchObject({ provenance: 'wrong-learner', status: 'graded' });
-    expect(row('ben')!.message).toMatch(/captured on another learner's lab/);
-    expect(row('cy')).toMatchObject({ provenance: 'tampered', status: 'graded' });
-    expect(row('cy')!.message).toContain('execsnoop.txt: changed after `labctl submit`');
+    // graded, but in rows of their own: with the class secret only a verified submission is a learner's grade
+    expect(entryRow('submission-ben-')).toMatchObject({ learner: 'ben', provenance: 'wrong-learner', status: 'unverified' });
+    expect(entryRow('submission-ben-')!.message).toMatch(/captured on another learner's lab/);
+    expect(entryRow('submission-cy-')).toMatchObject({ learner: 'cy', provenance: 'tampered', status: 'unverified' });
+    expect(entryRow('submission-cy-')!.message).toContain('execsnoop.txt: changed after `labctl submit`');
+    expect(row('ben')).toMatchObject({ status: 'missing' });
+    expect(row('cy')).toMatchObject({ status: 'missing' });
   });
 
   it('turns a non-tar gzip and a truncated archive into ungradable rows with a reason', () => {
@@ -64,19 +70,21 @@ describe('runBatch (worker threads, real bundles)', () => {
 
   it('applies the roster: missing learners, learners not on it, ignored files', () => {
     expect(row('dee')).toMatchObject({ status: 'missing', provenance: 'missing', file: '', name: 'Dee' });
-    expect(row('eve')).toMatchObject({ provenance: 'unsigned', status: 'graded' });
-    expect(row('eve')!.message).toContain('not on the roster');
-    expect(row('fay', 'offcpu-lock')).toMatchObject({ status: 'graded', passed: 'true' });
+    expect(entryRow('eve')).toMatchObject({ learner: 'eve', provenance: 'unsigned', status: 'unverified' });
+    expect(entryRow('eve')!.message).toContain('not on the roster');
+    // fay's honest but unsigned folder is graded, listed as unverified, and her own row stays missing
+    expect(entryRow('fay-offcpu')).toMatchObject({ learner: 'fay', scenario: 'offcpu-lock', status: 'unverified', passed: 'true' });
+    expect(row('fay', 'offcpu-lock')).toMatchObject({ status: 'missing' });
     expect(row('fay', 'ghost-load')).toMatchObject({ status: 'missing' });
     expect(run.outcome.problems).toContainEqual({ kind: 'ignored', file: 'notes.txt', message: 'not a submission (expected a folder or a .tar.gz)' });
   });
 
   it('writes a JSON and a Markdown report per kept submission, with provenance in the notes', async () => {
     const files = (await readdir(join(fx.root, 'grades', 'reports'))).sort();
-    expect(files).toContain('ana-ghost-load.json');
-    expect(files).toContain('fay-offcpu-lock.md');
-    expect(files.filter((f) => f.startsWith('ana-'))).toEqual(['ana-ghost-load.json', 'ana-ghost-load.md']);
-    const cy = JSON.parse(await readFile(join(fx.root, 'grades', 'reports', 'cy-ghost-load.json'), 'utf8'));
+    // <learner slug>-<scenario>-<8 hex of learner, scenario and entry>
+    expect(files.filter((f) => f.startsWith('ana-'))).toEqual([expect.stringMatching(/^ana-ghost-load-[0-9a-f]{8}\.json$/), expect.stringMatching(/^ana-ghost-load-[0-9a-f]{8}\.md$/)]);
+    expect(files.some((f) => /^fay-offcpu-lock-[0-9a-f]{8}\.md$/.test(f))).toBe(true);
+    const cy = JSON.parse(await readFile(join(fx.root, 'grades', 'reports', files.find((f) => /^cy-ghost-load-[0-9a-f]{8}\.json$/.test(f))!), 'utf8'));
     expect(cy).toMatchObject({ scenario: 'ghost-load', learner: 'cy', gradable: true });
     expect(cy.notes.join('\n')).toMatch(/^provenance: tampered: /m);
   });

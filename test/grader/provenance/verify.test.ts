@@ -121,7 +121,7 @@ describe('verifyBundle', () => {
     await extract({ file: res.file, cwd: root });
     const r = await verifyBundle(root, { classSecret: SECRET });
     expect(r.status).toBe('tampered');
-    expect(r.message).toMatch(/lab-manifest\.json: [a-z_, ]*url[a-z_, ]* (does|do) not match the lab's seed/);
+    expect(r.message).toMatch(/lab-manifest\.json: [a-z_, ]*url[a-z_, ]* (does|do) not match ana's lab \(derived from the class secret\)/);
   });
 
   it('flags a lab whose seed is not derived for the signing learner', async () => {
