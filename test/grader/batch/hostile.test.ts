@@ -65,7 +65,7 @@ describe('grade --batch with hostile names', () => {
     expect(res.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     expect([1, 2]).toContain(res.code);
     const out = await readdir(join(root, 'out'));
-    expect(out.sort()).toEqual(['batch-summary.json', 'class-report.html', 'gradebook.csv', 'reports']);
+    expect(out.sort()).toEqual(['batch-summary.json', 'class-report.html', 'gradebook.csv', 'reports', 'review.csv']);
     const reports = await readdir(join(root, 'out', 'reports'));
     expect(reports).toHaveLength(8);
     for (const f of reports) {
