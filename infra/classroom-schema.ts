@@ -13,8 +13,6 @@ import { INSTANCE_TYPES, archOf, type Arch } from './prices.ts';
 /** Scenario ids are a project-wide contract (DESIGN.md). */
 export const SCENARIO_IDS = ['ghost-load', 'offcpu-lock', 'fsync-latency'] as const;
 
-const OPEN_INTERNET = '0.0.0.0/0';
-
 const slug = (what: string, max: number) =>
   z
     .string()
@@ -68,21 +66,57 @@ export function durationMinutes(duration: string): number {
   return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
 }
 
-/** IPv4 CIDR with the host bits zero: AWS rejects `10.0.0.1/8` at apply time, we reject it now with the fix. */
+/**
+ * IPv4 CIDR in canonical form: decimal octets without leading zeros, a prefix without leading zeros, host bits
+ * zero. AWS rejects `10.0.0.1/8` at apply time and reads `0.0.0.0/00` as the whole internet; we reject both now.
+ */
 export function cidrProblem(cidr: string): string | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   if (!m) return `malformed CIDR ${JSON.stringify(cidr)}: expected an IPv4 block like 203.0.113.0/24`;
   const octets = m.slice(1, 5).map(Number);
   const bits = Number(m[5]);
   if (octets.some((o) => o > 255) || bits > 32) return `malformed CIDR ${JSON.stringify(cidr)}: octets go to 255, prefix to /32`;
-  const address = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const network = (address & mask) >>> 0;
+  const canonical = `${octets.join('.')}/${bits}`;
+  if (canonical !== cidr) return `non-canonical CIDR ${JSON.stringify(cidr)} (leading zeros): write it as "${canonical}"`;
+  const address = octets.reduce((n, o) => n * 256 + o, 0);
+  const network = cidrRange(cidr).start;
   if (network !== address) {
     const fixed = [24, 16, 8, 0].map((s) => (network >>> s) & 255).join('.');
     return `CIDR ${JSON.stringify(cidr)} has host bits set (did you mean "${fixed}/${bits}"?)`;
   }
   return null;
+}
+
+/** Addresses of a well-formed CIDR as [start, end) numbers (end may be 2^32). */
+export function cidrRange(cidr: string): { start: number; end: number } {
+  const [ip, bits] = cidr.split('/');
+  const start = ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return { start: start - (start % size), end: start - (start % size) + size };
+}
+
+/** Not reachable from the internet: "this network", private, shared (CGNAT), loopback, link-local, multicast, reserved. */
+export const NON_PUBLIC_CIDRS = [
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/4', '240.0.0.0/4',
+] as const;
+
+/** More public addresses than a /8 is "the internet", however it is sliced (`0.0.0.0/1` + `128.0.0.0/1`). */
+export const OPEN_THRESHOLD = 2 ** 24;
+
+/** Public addresses covered by the union of `cidrs` (overlaps counted once, non-public space not at all). */
+export function publicAddressCount(cidrs: readonly string[]): number {
+  const ranges = cidrs.filter((c) => cidrProblem(c) === null).map(cidrRange).sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const r of ranges) {
+    const last = merged.at(-1);
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else merged.push({ ...r });
+  }
+  const hidden = NON_PUBLIC_CIDRS.map(cidrRange);
+  return merged.reduce((sum, r) => {
+    const overlap = hidden.reduce((o, h) => o + Math.max(0, Math.min(r.end, h.end) - Math.max(r.start, h.start)), 0);
+    return sum + (r.end - r.start - overlap);
+  }, 0);
 }
 
 const CidrSchema = z.string().superRefine((cidr, ctx) => {
@@ -134,19 +168,25 @@ export const ClassroomSchema = z
         allowedCidrs: z
           .array(CidrSchema)
           .default([])
-          .describe('CIDRs allowed to reach port 22; empty: no inbound SSH, reach hosts through SSM'),
+          .describe('CIDRs allowed to reach port 22 (learners log in with their own key); empty: no inbound SSH, reach hosts through SSM'),
         allowAnywhere: z
           .boolean()
           .default(false)
-          .describe('Must be true to allow 0.0.0.0/0 in allowedCidrs'),
+          .describe('Must be true to allow CIDRs that together cover more than a /8 of public addresses (e.g. 0.0.0.0/0)'),
       })
       .strict()
       .default({ allowedCidrs: [], allowAnywhere: false }),
+    ssm: z
+      .boolean()
+      .optional()
+      .describe(
+        'Session Manager access (an instance role that may only open SSM sessions). Default: on when ssh.allowedCidrs is empty, off otherwise (then the VMs get no instance role at all)',
+      ),
     instructor: z
       .object(PublicKeyFields)
       .strict()
       .optional()
-      .describe('Instructor public key: the EC2 key pair of every VM (used by labctl lab --inventory)'),
+      .describe('Instructor public key: authorized on every VM through user data (used by labctl lab --inventory)'),
     learners: z.array(LearnerSchema).min(1).max(500),
     tags: z
       .record(
@@ -189,6 +229,7 @@ interface LooseClassroom {
   instanceType?: unknown;
   arch?: unknown;
   ssh?: { allowedCidrs?: unknown; allowAnywhere?: unknown };
+  ssm?: unknown;
   instructor?: { sshPublicKey?: unknown; sshPublicKeyFile?: unknown };
   learners?: unknown;
 }
@@ -216,12 +257,22 @@ function crossFieldChecks(c: LooseClassroom, add: AddIssue): void {
   if (c.instructor?.sshPublicKey && c.instructor.sshPublicKeyFile) {
     add(['instructor'], 'give sshPublicKey or sshPublicKeyFile, not both');
   }
-  const cidrs = Array.isArray(c.ssh?.allowedCidrs) ? (c.ssh.allowedCidrs as unknown[]) : [];
-  cidrs.forEach((cidr, i) => {
-    if (cidr === OPEN_INTERNET && c.ssh?.allowAnywhere !== true) {
-      add(['ssh', 'allowedCidrs', i], '0.0.0.0/0 opens SSH to the whole internet; set ssh.allowAnywhere: true if you really mean it');
+  const cidrs = Array.isArray(c.ssh?.allowedCidrs) ? (c.ssh.allowedCidrs as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  if (c.ssh?.allowAnywhere !== true) {
+    const wide = cidrs.findIndex((cidr) => publicAddressCount([cidr]) > OPEN_THRESHOLD);
+    const total = publicAddressCount(cidrs);
+    if (wide >= 0) {
+      add(['ssh', 'allowedCidrs', wide], `${cidrs[wide]} opens SSH to the whole internet (more than a /8 of public addresses); set ssh.allowAnywhere: true if you really mean it`);
+    } else if (total > OPEN_THRESHOLD) {
+      add(
+        ['ssh', 'allowedCidrs'],
+        `together these CIDRs open SSH to the whole internet (${total.toLocaleString('en-US')} public addresses, more than a /8); set ssh.allowAnywhere: true if you really mean it`,
+      );
     }
-  });
+  }
+  if (cidrs.length === 0 && c.ssm === false) {
+    add(['ssm'], 'no way in: with ssm: false and no ssh.allowedCidrs nobody can reach the VMs; list your campus CIDRs or drop ssm: false');
+  }
   const instanceType = typeof c.instanceType === 'string' ? c.instanceType : 't3.medium';
   const typeArch = archOf(instanceType);
   if ((c.arch === 'amd64' || c.arch === 'arm64') && typeArch && c.arch !== typeArch) {
@@ -258,15 +309,26 @@ export function archOfClassroom(c: Classroom): Arch {
 }
 
 export function isOpenToInternet(c: Classroom): boolean {
-  return c.ssh.allowedCidrs.includes(OPEN_INTERNET);
+  return publicAddressCount(c.ssh.allowedCidrs) > OPEN_THRESHOLD;
+}
+
+/** Session Manager is the way in when there is no inbound SSH, unless classroom.yaml says otherwise. */
+export function ssmEnabled(c: Classroom): boolean {
+  return c.ssm ?? c.ssh.allowedCidrs.length === 0;
 }
 
 /** Things that are allowed but worth saying out loud; pure so `validate` and tests share them. */
 export function classroomWarnings(c: Classroom): { path: string; message: string }[] {
   const warnings: { path: string; message: string }[] = [];
-  const i = c.ssh.allowedCidrs.indexOf(OPEN_INTERNET);
-  if (i >= 0) {
-    warnings.push({ path: `ssh.allowedCidrs[${i}]`, message: 'SSH is open to the whole internet (allowAnywhere: true); prefer your campus CIDR or SSM' });
+  if (isOpenToInternet(c)) {
+    warnings.push({ path: 'ssh.allowedCidrs', message: 'SSH is open to the whole internet (allowAnywhere: true); prefer your campus CIDR or SSM' });
+  }
+  if (c.ssh.allowedCidrs.length > 0) {
+    c.learners.forEach((l, i) => {
+      if (!l.sshPublicKey && !l.sshPublicKeyFile) {
+        warnings.push({ path: `learners[${i}]`, message: `learner ${l.id} has no sshPublicKey: they cannot log in to their VMs (only the instructor can)` });
+      }
+    });
   }
   const hasKeys = Boolean(c.instructor?.sshPublicKey || c.instructor?.sshPublicKeyFile);
   if (c.scenarios.length > 0 && !hasKeys) {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -155,11 +155,12 @@ function readKeyFiles(raw: unknown, baseDir: string, doc: Document, lineOf: Line
     const fieldPath = [...path, 'sshPublicKeyFile'];
     const at = { path: formatPath(fieldPath), line: lineOf(nearestNode(doc, fieldPath)?.range?.[0]) };
     const abs = resolve(baseDir, keyFile);
-    if (!existsSync(abs)) {
-      errors.push({ ...at, message: `public key file not found: ${keyFile} (looked in ${abs})` });
+    const read = readKeyFile(abs, keyFile);
+    if ('problem' in read) {
+      errors.push({ ...at, message: read.problem });
       continue;
     }
-    const text = readFileSync(abs, 'utf8').trim();
+    const text = read.text.trim();
     const check = SshPublicKeySchema.safeParse(text.split('\n')[0]);
     if (!check.success || text.includes('PRIVATE KEY')) {
       const why = text.includes('PRIVATE KEY') ? 'this is a PRIVATE key: give the .pub file, never the private key' : check.error!.issues[0].message;
@@ -169,6 +170,36 @@ function readKeyFiles(raw: unknown, baseDir: string, doc: Document, lineOf: Line
     keys.set(formatPath(path), check.data);
   }
   return keys;
+}
+
+/** An OpenSSH public key is one line of at most a few KB; anything bigger is not one. */
+const MAX_KEY_FILE_BYTES = 16 * 1024;
+
+/**
+ * Reads a key file only when it is a regular file: `stat` first, so a FIFO or a device is refused without
+ * ever being opened (opening a FIFO blocks until someone writes to it).
+ */
+function readKeyFile(abs: string, shown: string): { text: string } | { problem: string } {
+  let st;
+  try {
+    st = statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { problem: `public key file not found: ${shown} (looked in ${abs})` };
+    return { problem: `cannot read public key file ${shown}: ${code ?? (err as Error).message} (${abs})` };
+  }
+  if (!st.isFile()) {
+    const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'a device or special file';
+    return { problem: `${shown} is ${kind}, not a public key file: give the path of the .pub file (${abs})` };
+  }
+  if (st.size > MAX_KEY_FILE_BYTES) return { problem: `${shown} is ${st.size} bytes: too big for an OpenSSH public key (a .pub file is one line)` };
+  try {
+    return { text: readFileSync(abs, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+    return { problem: `cannot read public key file ${shown}: ${why} (${abs}); make it readable by the user running labctl` };
+  }
 }
 
 function withInlineKeys(c: Classroom, keys: KeyFiles): Classroom {

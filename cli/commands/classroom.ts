@@ -6,7 +6,7 @@ import { classroomJsonSchemaText, seatsOf, type Classroom } from '../../infra/cl
 import { estimateCost, formatCost } from '../../infra/cost.ts';
 import { InventorySchema } from '../../infra/inventory.ts';
 import { formatProblem, loadClassroomOrThrow, type ClassroomLoad } from '../../infra/load-classroom.ts';
-import { DEFAULT_OUTDIR, synthClassroom } from '../../infra/synth.ts';
+import { DEFAULT_OUTDIR, synthClassroom, type SynthResult } from '../../infra/synth.ts';
 import {
   MIRROR_ENV,
   formatStep,
@@ -42,11 +42,11 @@ function load(opts: CommonOpts): Classroom {
   return loaded.classroom;
 }
 
-function synth(c: Classroom, opts: CommonOpts): string {
-  const { stackDir, stackFile } = synthClassroom(c, opts.out);
+function synth(c: Classroom, opts: CommonOpts): SynthResult {
+  const result = synthClassroom(c, opts.out);
   const seats = seatsOf(c);
-  process.stdout.write(`synthesized ${rel(stackFile)}: ${seats.length} VMs (${c.learners.length} learners) in ${c.region}\n`);
-  return stackDir;
+  process.stdout.write(`synthesized ${rel(result.stackFile)}: ${seats.length} VMs (${c.learners.length} learners) in ${c.region}\n`);
+  return result;
 }
 
 async function runTerraform(action: TerraformAction, stackDir: string, opts: CommonOpts): Promise<void> {
@@ -125,7 +125,7 @@ Examples:
   sub('validate', 'synth, then terraform init -backend=false + terraform validate (offline with a provider mirror)')
     .option('--dry-run', 'print the terraform commands instead of running them')
     .action(async (opts: CommonOpts) => {
-      const stackDir = synth(load(opts), opts);
+      const { stackDir } = synth(load(opts), opts);
       await runTerraform('validate', stackDir, opts);
     });
 
@@ -133,8 +133,8 @@ Examples:
     .option('--dry-run', 'print the terraform commands instead of running them')
     .action(async (opts: CommonOpts) => {
       const c = load(opts);
-      const stackDir = synth(c, opts);
-      const files = installTests(stackDir, c);
+      const { stackDir, expiresAt } = synth(c, opts);
+      const files = installTests(stackDir, c, expiresAt);
       process.stdout.write(`installed ${files.join(', ')} + expectations into ${rel(join(stackDir, 'tests'))}\n`);
       await runTerraform('test', stackDir, opts);
     });
@@ -156,7 +156,7 @@ Examples:
     .option('--inventory-out <file>', 'where to write the inventory', 'inventory.json')
     .action(async (opts: CommonOpts) => {
       const c = load(opts);
-      const stackDir = synth(c, opts);
+      const { stackDir } = synth(c, opts);
       await runTerraform('deploy', stackDir, opts);
       if (opts.dryRun) return;
       const hosts = checkInventory(opts.inventoryOut!);
@@ -172,7 +172,7 @@ Examples:
     .option('--auto-approve', 'destroy without terraform\'s interactive confirmation')
     .action(async (opts: CommonOpts) => {
       const c = load(opts);
-      const stackDir = synth(c, opts);
+      const { stackDir } = synth(c, opts);
       if (!c.backend?.s3 && !existsSync(join(stackDir, 'terraform.tfstate'))) {
         process.stderr.write(
           `${pc.yellow('warning:')} no state at ${rel(join(stackDir, 'terraform.tfstate'))}: was the class deployed with another --out?\n`,

@@ -1,4 +1,5 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { formatProblem, loadClassroom, loadClassroomOrThrow, parseClassroom } fr
 
 const EXAMPLE = 'infra/examples/classroom.yaml';
 const ANA_KEY = readFileSync('infra/examples/keys/ana.pub', 'utf8').trim();
+
+const hasSetpriv = () => spawnSync('setpriv', ['--version']).status === 0;
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -51,7 +54,7 @@ describe('the example classroom', () => {
     expect(classroom.learners.map((l) => l.id)).toEqual(['ana', 'ben', 'chen', 'dara']);
     expect(classroom.learners[0].sshPublicKey).toBe(ANA_KEY);
     expect(classroom.learners[0]).not.toHaveProperty('sshPublicKeyFile');
-    expect(classroom.learners[3].sshPublicKey).toBeUndefined();
+    expect(classroom.learners[3].sshPublicKey).toMatch(/ dara@example-classroom$/);
     expect(classroom.instructor?.sshPublicKey).toMatch(/^ssh-ed25519 \S+ instructor@example-classroom$/);
     expect(seatsOf(classroom).map((s) => s.key)).toEqual([
       'ana/ubuntu-24.04', 'ana/rhel-9', 'ben/ubuntu-24.04', 'ben/rhel-9', 'chen/ubuntu-24.04', 'chen/rhel-9', 'dara/ubuntu-24.04',
@@ -95,12 +98,46 @@ describe('bad input: every problem, with file, line and field', () => {
 
   it('0.0.0.0/0 without the explicit flag is an error; with it, a warning', () => {
     expect(errorsOf(minimal('ssh:\n  allowedCidrs: [0.0.0.0/0]\n'))).toEqual([
-      'classroom.yaml:7: ssh.allowedCidrs[0]: 0.0.0.0/0 opens SSH to the whole internet; set ssh.allowAnywhere: true if you really mean it',
+      'classroom.yaml:7: ssh.allowedCidrs[0]: 0.0.0.0/0 opens SSH to the whole internet (more than a /8 of public addresses); set ssh.allowAnywhere: true if you really mean it',
     ]);
     const allowed = loadClassroom(classroomFile(minimal('ssh:\n  allowedCidrs: [0.0.0.0/0]\n  allowAnywhere: true\n')));
     expect(allowed.errors).toEqual([]);
     expect(allowed.warnings.map((w) => formatProblem('classroom.yaml', w))).toEqual([
-      'classroom.yaml:7: ssh.allowedCidrs[0]: SSH is open to the whole internet (allowAnywhere: true); prefer your campus CIDR or SSM',
+      'classroom.yaml:7: ssh.allowedCidrs: SSH is open to the whole internet (allowAnywhere: true); prefer your campus CIDR or SSM',
+      'classroom.yaml:4: learners[0]: learner ana has no sshPublicKey: they cannot log in to their VMs (only the instructor can)',
+      'classroom.yaml:5: learners[1]: learner ben has no sshPublicKey: they cannot log in to their VMs (only the instructor can)',
+    ]);
+  });
+
+  // issue 9 item 8: the whole internet in slices used to pass synth, validate and test
+  it('CIDRs whose union covers more than a /8 of public space count as open', () => {
+    expect(errorsOf(minimal('ssh:\n  allowedCidrs: [0.0.0.0/1, 128.0.0.0/1]\n'))).toEqual([
+      'classroom.yaml:7: ssh.allowedCidrs[0]: 0.0.0.0/1 opens SSH to the whole internet (more than a /8 of public addresses); set ssh.allowAnywhere: true if you really mean it',
+    ]);
+    expect(errorsOf(minimal('ssh:\n  allowedCidrs: [11.0.0.0/8, 12.0.0.0/16]\n'))).toEqual([
+      'classroom.yaml:7: ssh.allowedCidrs: together these CIDRs open SSH to the whole internet (16,842,752 public addresses, more than a /8); set ssh.allowAnywhere: true if you really mean it',
+    ]);
+    const slices = '[32.0.0.0/10, 32.64.0.0/10, 32.128.0.0/10, 32.192.0.0/10, 33.0.0.0/16]';
+    expect(errorsOf(minimal(`ssh:\n  allowedCidrs: ${slices}\n`))[0]).toContain('ssh.allowedCidrs: together these CIDRs open SSH');
+    expect(errorsOf(minimal('ssh:\n  allowedCidrs: [8.0.0.0/7]\n'))[0]).toContain('ssh.allowedCidrs[0]: 8.0.0.0/7 opens SSH to the whole internet');
+    // exactly a /8 of public space, private ranges of any size, and overlaps counted once are not "open"
+    for (const ok of ['[11.0.0.0/8]', '[10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10]', '[11.0.0.0/8, 11.0.0.0/9, 11.128.0.0/9]', '[0.0.0.0/7]']) {
+      expect(loadClassroom(classroomFile(minimal(`ssh:\n  allowedCidrs: ${ok}\n`))).errors, ok).toEqual([]);
+    }
+    expect(loadClassroom(classroomFile(minimal('ssh:\n  allowedCidrs: [0.0.0.0/1, 128.0.0.0/1]\n  allowAnywhere: true\n'))).errors).toEqual([]);
+  });
+
+  it('non-canonical CIDRs are rejected with the canonical spelling', () => {
+    expect(errorsOf(minimal('ssh:\n  allowedCidrs: [0.0.0.0/00, 010.0.0.0/8, 10.0.0.1/8]\n'))).toEqual([
+      'classroom.yaml:7: ssh.allowedCidrs[0]: non-canonical CIDR "0.0.0.0/00" (leading zeros): write it as "0.0.0.0/0"',
+      'classroom.yaml:7: ssh.allowedCidrs[1]: non-canonical CIDR "010.0.0.0/8" (leading zeros): write it as "10.0.0.0/8"',
+      'classroom.yaml:7: ssh.allowedCidrs[2]: CIDR "10.0.0.1/8" has host bits set (did you mean "10.0.0.0/8"?)',
+    ]);
+  });
+
+  it('ssm: false with no SSH CIDRs leaves no way in', () => {
+    expect(errorsOf(minimal('ssm: false\n'))).toEqual([
+      'classroom.yaml:6: ssm: no way in: with ssm: false and no ssh.allowedCidrs nobody can reach the VMs; list your campus CIDRs or drop ssm: false',
     ]);
   });
 
@@ -118,6 +155,43 @@ describe('bad input: every problem, with file, line and field', () => {
     const load = loadClassroom(file);
     expect(load.errors.map((p) => formatProblem('classroom.yaml', p))).toEqual([
       `classroom.yaml:6: learners[1].sshPublicKeyFile: public key file not found: keys/ben-laptop.pub (looked in ${join(file, '..', 'keys', 'ben-laptop.pub')})`,
+    ]);
+  });
+
+  // issue 9 item 8: a folder crashed the loader, a FIFO hung it
+  it('a key path that is a folder, a FIFO or too big gets a clear error, and a FIFO is never opened', () => {
+    const file = classroomFile(
+      minimal()
+        .replace('  - id: ana', '  - id: ana\n    sshPublicKeyFile: keys')
+        .replace('  - id: ben', '  - id: ben\n    sshPublicKeyFile: keys/fifo.pub') + 'instructor:\n  sshPublicKeyFile: keys/huge.pub\n',
+    );
+    const dir = join(file, '..');
+    execFileSync('mkfifo', [join(dir, 'keys', 'fifo.pub')]);
+    writeFileSync(join(dir, 'keys', 'huge.pub'), `${ANA_KEY} ${'x'.repeat(20_000)}\n`);
+    const started = Date.now();
+    expect(loadClassroom(file).errors.map((p) => formatProblem('classroom.yaml', p))).toEqual([
+      `classroom.yaml:5: learners[0].sshPublicKeyFile: keys is a directory, not a public key file: give the path of the .pub file (${join(dir, 'keys')})`,
+      `classroom.yaml:7: learners[1].sshPublicKeyFile: keys/fifo.pub is a FIFO (named pipe), not a public key file: give the path of the .pub file (${join(dir, 'keys', 'fifo.pub')})`,
+      `classroom.yaml:9: instructor.sshPublicKeyFile: keys/huge.pub is ${ANA_KEY.length + 20_002} bytes: too big for an OpenSSH public key (a .pub file is one line)`,
+    ]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !hasSetpriv())('an unreadable key file names the file and the fix (run as nobody)', () => {
+    const file = classroomFile(minimal().replace('  - id: ben', '  - id: ben\n    sshPublicKeyFile: keys/ben.pub'));
+    const dir = join(file, '..');
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'keys'), 0o755);
+    chmodSync(file, 0o644);
+    chmodSync(join(dir, 'keys', 'ben.pub'), 0o600);
+    const script = `import { loadClassroom, formatProblem } from ${JSON.stringify(join(process.cwd(), 'infra/load-classroom.ts'))};
+      console.log(JSON.stringify(loadClassroom(${JSON.stringify(file)}).errors.map((p) => formatProblem('classroom.yaml', p))));`;
+    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: process.cwd(),
+    });
+    expect(JSON.parse(out)).toEqual([
+      `classroom.yaml:6: learners[1].sshPublicKeyFile: cannot read public key file keys/ben.pub: permission denied (${join(dir, 'keys', 'ben.pub')}); make it readable by the user running labctl`,
     ]);
   });
 
@@ -190,6 +264,8 @@ describe('field helpers', () => {
     expect(cidrProblem('198.51.100.7/32')).toBeNull();
     expect(cidrProblem('0.0.0.0/0')).toBeNull();
     expect(cidrProblem('10.1.2.3/8')).toBe('CIDR "10.1.2.3/8" has host bits set (did you mean "10.0.0.0/8"?)');
+    expect(cidrProblem('0.0.0.0/00')).toMatch(/^non-canonical CIDR/);
+    expect(cidrProblem('203.0.113.00/24')).toMatch(/^non-canonical CIDR/);
     expect(cidrProblem('256.0.0.0/8')).toMatch(/octets go to 255/);
     expect(cidrProblem('2001:db8::/32')).toMatch(/^malformed CIDR/);
   });
