@@ -117,7 +117,7 @@ describe('the example classroom stack', () => {
     );
     expect(ana).toContain(`ssh_authorized_keys:\n  - ${c.learners[0].sshPublicKey}\n  - ${c.instructor!.sshPublicKey}\n`);
     expect(userDataOf(json, 'ben/rhel-9')).not.toContain(c.learners[0].sshPublicKey!);
-    expect(userDataOf(json, 'dara/ubuntu-24.04')).toContain(`ssh_authorized_keys:\n  - ${c.instructor!.sshPublicKey}\n`);
+    expect(userDataOf(json, 'dara/ubuntu-24.04')).toContain(`ssh_authorized_keys:\n  - ${c.learners[3].sshPublicKey}\n  - ${c.instructor!.sshPublicKey}\n`);
     expect(ana).toContain(`content: |\n      ${EXPIRES.getTime() / 1000}\n`);
     expect(ana.indexOf('labctl-expire.timer')).toBeLessThan(ana.indexOf('- /usr/local/lib/labctl/labctl-boot.sh'));
     expect(ana).toContain('  - - /usr/local/lib/labctl/labctl-boot.sh\n    - no\n    - us-east-1\n    - amd64\n');
