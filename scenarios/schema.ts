@@ -63,6 +63,11 @@ export const ScenarioSchema = z
       .describe('each entry: at least one capture of one of these tools, else the submission is ungradable'),
     passPercent: z.number().min(1).max(100).default(70),
     hints: z.array(z.string().min(1)).default([]).describe('progressive hints for `labctl hint`, gentlest first'),
+    selfCheck: z
+      .object({ answerFeedback: z.boolean().default(false).describe('show answer checks as right or wrong in `labctl self-check` (default: only answered or not)') })
+      .strict()
+      .optional()
+      .describe('what `labctl self-check` shows the learner'),
     checks: z.array(CheckSchema).min(1),
   })
   .strict();

@@ -12,6 +12,7 @@ import { LEARNER_KEY_FILE, parseLearnerKeyText } from '../../grader/provenance/k
 import { lookupLabFile } from '../../grader/provenance/lab-files.ts';
 import { MANIFEST_FILE } from '../../grader/manifest.ts';
 import { assertScenarioId } from '../../scenarios/variants.ts';
+import { readActivity } from './learner-activity.ts';
 import { LabctlError } from '../../core/errors.ts';
 
 interface SubmitFlags {
@@ -71,7 +72,8 @@ export function registerSubmit(program: Command): void {
     .addHelpText(
       'after',
       `
-Prints the bundle's path, then its sha256 in sha256sum's format. Hand in the file; the checksum lets you and your instructor
+Prints the bundle's path, then its sha256 in sha256sum's format. A signed bundle also records how many
+times you ran \`labctl self-check\` and the hint level you reached (your instructor sees both). Hand in the file; the checksum lets you and your instructor
 check it arrived unchanged (sha256sum FILE).
 
 Examples:
@@ -82,11 +84,13 @@ Examples:
       const scenario = assertScenarioId(scenarioArg);
       const manifestPath = await resolveManifest(scenario, flags);
       const key = await resolveKey(scenario, flags);
-      const res = await createBundle({ scenario, dir: flags.dir, files, manifestPath, key, out: flags.out });
+      const activity = await readActivity(scenario);
+      const res = await createBundle({ scenario, dir: flags.dir, files, manifestPath, key, out: flags.out, activity });
       for (const w of res.warnings) process.stderr.write(`${pc.yellow('note:')} ${w}\n`);
       if (!res.signed) process.stderr.write(`${pc.yellow('note:')} unsigned bundle: the grader cannot tell it came from your lab\n`);
       const shown = relative(process.cwd(), res.file) || res.file;
       // the second line is sha256sum's format, so `sha256sum -c` can check the hand-in
-      process.stdout.write(`bundle: ${shown} (${res.files.length} files for ${res.learner}, ${res.scenario}${res.signed ? ', signed' : ', unsigned'})\n${res.sha256}  ${shown}\n`);
+      const help = res.signed ? `; ${activity.selfChecks} self-check${activity.selfChecks === 1 ? '' : 's'}, hint level ${activity.hints}` : '';
+      process.stdout.write(`bundle: ${shown} (${res.files.length} files for ${res.learner}, ${res.scenario}${res.signed ? ', signed' : ', unsigned'}${help})\n${res.sha256}  ${shown}\n`);
     });
 }

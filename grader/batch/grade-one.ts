@@ -124,6 +124,8 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
       createdAt: (prov.status === 'verified' && 'createdAt' in prov && prov.createdAt) || mtime,
       answers: answersAsText(sub.answers?.data),
       digests,
+      // only a record whose signature held can vouch for the counts
+      ...('activity' in prov && prov.activity && (prov.status === 'verified' || prov.status === 'unchecked') ? { activity: prov.activity } : {}),
       ms: performance.now() - started,
     };
   } catch (err) {

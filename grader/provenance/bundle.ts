@@ -23,6 +23,8 @@ export interface BundleOptions {
   /** output file, or an existing folder to put it in; default: the current folder */
   out?: string;
   now?: Date;
+  /** self-checks run and hint level reached, recorded in the signed record */
+  activity?: { selfChecks: number; hints: number };
 }
 
 export interface BundleResult {
@@ -130,7 +132,7 @@ export async function createBundle(opts: BundleOptions): Promise<BundleResult> {
     const inside = await listBundleFiles(stage);
     const files: Record<string, string> = {};
     for (const rel of inside) files[rel] = await hashFile(join(stage, rel));
-    const record: UnsignedProvenance = { version: 1, scenario: manifest.scenario, learner, seed: manifest.seed, createdAt: now.toISOString(), files };
+    const record: UnsignedProvenance = { version: 1, scenario: manifest.scenario, learner, seed: manifest.seed, createdAt: now.toISOString(), files, ...(opts.activity ? { activity: opts.activity } : {}) };
     if (opts.key) await writeFile(join(stage, PROVENANCE_FILE), `${JSON.stringify(signProvenance(record, opts.key), null, 2)}\n`);
 
     const name = bundleFileName(learner, manifest.scenario, now);

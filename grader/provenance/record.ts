@@ -16,6 +16,8 @@ export const ProvenanceSchema = z
     createdAt: z.string().datetime({ offset: true }),
     /** path inside the bundle (`/`-separated) -> sha256 of its bytes; every file except this one */
     files: z.record(z.string().min(1), Sha256),
+    /** help the learner used before submitting: `labctl self-check` runs and the hint level reached (signed with the rest) */
+    activity: z.object({ selfChecks: z.number().int().min(0), hints: z.number().int().min(0) }).strict().optional(),
     /** HMAC-SHA256(learner key, canonical JSON of every other field), hex */
     hmac: Sha256,
   })

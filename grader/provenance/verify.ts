@@ -39,6 +39,8 @@ export interface VerifyResult {
   learner?: string;
   scenario?: string;
   createdAt?: string;
+  /** the learner's self-check and hint use, from the signed record */
+  activity?: { selfChecks: number; hints: number };
 }
 
 const SEVERITY: ProvenanceStatus[] = ['tampered', 'wrong-learner', 'unsigned', 'unchecked', 'verified'];
@@ -189,5 +191,6 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
     ...((record?.learner ?? manifest?.learner) ? { learner: record?.learner ?? manifest?.learner } : {}),
     ...((record?.scenario ?? manifest?.scenario) ? { scenario: record?.scenario ?? manifest?.scenario } : {}),
     ...(record?.createdAt ? { createdAt: record.createdAt } : {}),
+    ...(record?.activity ? { activity: record.activity } : {}),
   };
 }
