@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { generateClassSecret } from '../../grader/provenance/secret.ts';
 import { classroomJsonSchemaText, seatsOf, type Classroom } from '../../infra/classroom-schema.ts';
 import { estimateCost, formatCost } from '../../infra/cost.ts';
 import { InventorySchema } from '../../infra/inventory.ts';
@@ -117,6 +118,14 @@ Examples:
       .description(description)
       .requiredOption('-c, --config <file>', 'classroom file (see infra/examples/classroom.yaml)')
       .option('--out <dir>', 'synth output directory', DEFAULT_OUTDIR);
+
+  classroom
+    .command('secret')
+    .description('print a new class secret (256 random bits): seeds, learner keys and grading all derive from it')
+    .addHelpText('after', '\nKeep it for the whole course, e.g.\n  $ export LABCTL_CLASS_SECRET="$(labctl classroom secret)"\nInject and grade --batch must use the same one; anyone who has it can forge any learner\'s bundle.')
+    .action(() => {
+      process.stdout.write(`${generateClassSecret()}\n`);
+    });
 
   sub('synth', 'validate classroom.yaml and write Terraform JSON to <out>/stacks/<name>/cdk.tf.json (offline)').action((opts: CommonOpts) => {
     synth(load(opts), opts);

@@ -13,6 +13,7 @@ import { readRoster } from '../../grader/batch/roster.ts';
 import { defaultJobs } from '../../grader/batch/pool.ts';
 import { LabctlError } from '../../core/errors.ts';
 import { safeText } from '../../core/sanitize.ts';
+import { assertStrongSecret } from '../../grader/provenance/secret.ts';
 
 export interface BatchFlags {
   batch: string;
@@ -70,6 +71,7 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
   }
   const roster = flags.roster ? await readRoster(flags.roster) : undefined;
   const classSecret = flags.secret ?? process.env.LABCTL_CLASS_SECRET ?? undefined;
+  if (classSecret) assertStrongSecret(classSecret, flags.secret ? '--secret' : 'LABCTL_CLASS_SECRET');
   const outDir = flags.outDir ?? 'grades';
   const overridesFile = flags.overrides ?? join(outDir, 'overrides.yaml');
   const overrides = await readOverrides(overridesFile, { mustExist: flags.overrides !== undefined });

@@ -1,4 +1,5 @@
 import { learnerKey, LEARNER_KEY_FILE } from '../../grader/provenance/key.ts';
+import { assertStrongSecret } from '../../grader/provenance/secret.ts';
 import { LabError } from '../errors.ts';
 import type { LabHost } from '../host.ts';
 import { shq } from '../shell.ts';
@@ -9,7 +10,9 @@ import { mustSucceed } from '../transport.ts';
  * `grade --batch` reads), else LABCTL_CLASSROOM_SECRET (what single-host `lab inject` has always read).
  */
 export function classSecretFrom(flag: string | undefined, env = process.env): string | undefined {
-  return flag || env.LABCTL_CLASS_SECRET || env.LABCTL_CLASSROOM_SECRET || undefined;
+  const secret = flag || env.LABCTL_CLASS_SECRET || env.LABCTL_CLASSROOM_SECRET || undefined;
+  if (secret) assertStrongSecret(secret, flag ? '--secret' : env.LABCTL_CLASS_SECRET ? 'LABCTL_CLASS_SECRET' : 'LABCTL_CLASSROOM_SECRET');
+  return secret;
 }
 
 export function requireClassSecret(flag: string | undefined, what: string, env = process.env): string {

@@ -358,7 +358,7 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
 
   const liveMissing = bpfMissing() ?? (hasCommand('gcc') ? null : 'needs gcc (the offcpu-lock program)');
   describe.skipIf(skipUnlessRequired(liveMissing))('live: inject, readiness and stop on two hosts', () => {
-    const secret = 'fanout-test-secret';
+    const secret = 'fanout-test-secret-Qx7Lm2Vz9Kp4';
     const out = () => join(pool.dir, 'manifests');
     let two: SshdServer[];
     let invFile: string;

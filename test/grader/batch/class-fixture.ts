@@ -18,7 +18,7 @@ import { ghostLoadWork, manifestFor, offcputimeFor } from '../provenance/learner
  * - broken.tar.gz: gzip of something that is not tar; truncated.tar.gz: half of a real bundle
  * - notes.txt: not a submission
  */
-export const CLASS_SECRET = 'class-fixture-secret';
+export const CLASS_SECRET = 'class-fixture-secret-R8tY2wQ5nM3z';
 export const ROSTER_CSV = 'learner,name,email\nana,Ana A,ana@x.org\nben,"Ben, B",ben@x.org\ncy,Cy,cy@x.org\ndee,Dee,dee@x.org\nfay,Fay,fay@x.org\n';
 export const XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
 
