@@ -44,6 +44,11 @@ export const GROUPS: Record<string, Group> = {
     summary: 'provision one lab VM per learner per distro on AWS from classroom.yaml (CDKTF -> plain terraform)',
     load: async () => (await import('./commands/classroom.ts')).registerClassroom,
   },
+  review: {
+    term: 'review',
+    summary: 'the review queue: turn decided answer groups into accepted answers for the next class',
+    load: async () => (await import('./commands/review.ts')).registerReview,
+  },
   submit: {
     term: 'submit [options] <scenario> [files...]',
     summary: 'bundle your answers, captures and lab manifest into one signed .tar.gz to hand in',

@@ -2,6 +2,8 @@ import { writeFile, rename } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { gradeSubmission } from '../../grader/grade.ts';
 import { applyOverrides, readOverrides } from '../../grader/batch/overrides.ts';
+import { answerKeysOf } from '../../grader/batch/review-groups.ts';
+import { loadScenario } from '../../scenarios/load.ts';
 import { formatProblem } from '../../grader/yaml-source.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../grader/report/index.ts';
 import { LabctlError } from '../../core/errors.ts';
@@ -68,7 +70,9 @@ Examples:
         evidenceOnly: opts.evidenceOnly,
       });
       if (opts.overrides) {
-        const decided = applyOverrides([{ report }], await readOverrides(opts.overrides));
+        const entries = await readOverrides(opts.overrides);
+        const keyOf = report.gradable ? answerKeysOf({ [report.scenario]: loadScenario(report.scenario) }) : undefined;
+        const decided = applyOverrides([{ report, ...(keyOf ? { keyOf } : {}) }], entries);
         if (decided.problems.length) throw new LabctlError(`overrides cannot be applied:\n${decided.problems.map(formatProblem).join('\n')}`, 'fix the entries named above');
       }
       const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.NO_COLOR;

@@ -99,6 +99,8 @@ export interface OverrideTarget {
   report: GradeReport;
   /** answers.yaml values as text, for answers the grader did not read back */
   answers?: Record<string, string>;
+  /** the answers.yaml key of a check, for checks without a reading */
+  keyOf?: (scenario: string, check: string) => string | undefined;
 }
 
 export interface OverridesOutcome {
@@ -155,7 +157,7 @@ export function applyOverrides(targets: OverrideTarget[], entries: OverrideEntry
       const mine = entries.filter((e) => !skip.has(e) && e.learner !== undefined && e.learner === learner && e.check === check.id && (e.scenario === undefined || e.scenario === rep.scenario));
       let entry: OverrideEntry | undefined = mine.find((e) => e.scenario !== undefined) ?? mine[0];
       if (!entry && check.kind === 'answer') {
-        const key = check.answer?.key;
+        const key = check.answer?.key ?? t.keyOf?.(rep.scenario, check.id);
         const group = reviewGroupId(rep.scenario, check.id, groupKeyOf(check.answer, answerTextOf(check, key ? t.answers?.[key] : undefined)));
         groupChecks.set(group, check.id);
         entry = byGroup.get(`${group}\0${check.id}`);
@@ -170,7 +172,11 @@ export function applyOverrides(targets: OverrideTarget[], entries: OverrideEntry
       out.applied.push({ learner, scenario: rep.scenario, check: check.id, points: entry.points, entry });
       return decide(check, entry);
     });
-    if (changed) Object.assign(t.report, recomputeVerdict(rep));
+    if (changed) {
+      const next = recomputeVerdict(rep);
+      if (!('pendingPoints' in next)) delete t.report.pendingPoints;
+      Object.assign(t.report, next);
+    }
   }
   for (const e of entries) {
     if (used.has(e) || skip.has(e)) continue;

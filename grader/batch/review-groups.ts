@@ -23,6 +23,15 @@ export function normaliseAnswerText(text: string): string {
   return words.join(' ');
 }
 
+/** The answers.yaml key of each answer check, from the scenarios, for reports whose checks carry no reading. */
+export function answerKeysOf(scenarios: Record<string, { checks: readonly { id: string; kind: string; with: object }[] }>): (scenario: string, check: string) => string | undefined {
+  return (scenario, check) => {
+    const def = scenarios[scenario]?.checks.find((c) => c.id === check);
+    const key = def?.kind === 'answer' ? (def.with as { key?: unknown }).key : undefined;
+    return typeof key === 'string' ? key : undefined;
+  };
+}
+
 /** The text a check's answer was read as: the grader's reading, else the raw answers.yaml value. */
 export function answerTextOf(check: CheckResult, raw: string | undefined): string {
   return check.answer?.answer ?? raw ?? '';

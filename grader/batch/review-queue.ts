@@ -49,8 +49,10 @@ export interface ReviewQueue {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function itemOf(r: SubmissionResult, check: CheckResult, report: string | undefined): ReviewItem {
-  const key = check.answer?.key ?? '';
+type KeyOf = (scenario: string, check: string) => string | undefined;
+
+function itemOf(r: SubmissionResult, check: CheckResult, report: string | undefined, keyOf: KeyOf): ReviewItem {
+  const key = check.answer?.key ?? keyOf(r.scenario, check.id) ?? '';
   const answer = answerTextOf(check, key ? r.answers[key] : undefined);
   const groupKey = groupKeyOf(check.answer, answer);
   return {
@@ -71,12 +73,12 @@ function itemOf(r: SubmissionResult, check: CheckResult, report: string | undefi
  * Builds the queue from the kept submissions (`kept`: indexes into `results`), with each learner's report
  * file when known. Deterministic: groups by scenario, check, size (largest first), id; items by learner.
  */
-export function buildReviewQueue(results: SubmissionResult[], kept: number[], reportOf: (index: number) => string | undefined = () => undefined): ReviewQueue {
+export function buildReviewQueue(results: SubmissionResult[], kept: number[], reportOf: (index: number) => string | undefined = () => undefined, keyOf: KeyOf = () => undefined): ReviewQueue {
   const items: ReviewItem[] = [];
   for (const i of kept) {
     const r = results[i];
     if (!r.report.gradable) continue;
-    for (const check of r.report.checks) if (check.kind === 'answer' && wasForReview(check)) items.push(itemOf(r, check, reportOf(i)));
+    for (const check of r.report.checks) if (check.kind === 'answer' && wasForReview(check)) items.push(itemOf(r, check, reportOf(i), keyOf));
   }
   items.sort((a, b) => cmp(a.scenario, b.scenario) || cmp(a.check, b.check) || cmp(a.learner, b.learner));
   const byId = new Map<string, ReviewItem[]>();

@@ -13,6 +13,7 @@ import { renderGradebook } from './gradebook.ts';
 import { applyOverrides, describeEntry, type OverrideEntry, type OverridesOutcome } from './overrides.ts';
 import { reportStem, writeAtomic } from './output-files.ts';
 import { gradeAll } from './pool.ts';
+import { answerKeysOf } from './review-groups.ts';
 import { buildReviewQueue, renderReviewCsv, type ReviewQueue } from './review-queue.ts';
 import type { RosterEntry } from './roster.ts';
 import type { BatchTask, SubmissionResult } from './types.ts';
@@ -81,7 +82,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     ...(opts.requireDerivedSeed === false ? { requireDerivedSeed: false } : {}),
   }));
   const results = await gradeAll(tasks, { jobs: opts.jobs, onResult: opts.onResult });
-  const decided = applyOverrides(results.map((r) => ({ report: r.report, answers: r.answers })), opts.overrides ?? []);
+  const scenarios = scenariosById();
+  const keyOf = answerKeysOf(scenarios);
+  const decided = applyOverrides(results.map((r) => ({ report: r.report, answers: r.answers, keyOf })), opts.overrides ?? []);
   if (decided.problems.length) {
     throw new LabctlError(`overrides cannot be applied, nothing was written:\n${decided.problems.map(formatProblem).join('\n')}`, 'fix the entries named above and run the batch again');
   }
@@ -118,10 +121,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
   }
   const gradebook = join(outDir, 'gradebook.csv');
   await writeAtomic(gradebook, renderGradebook(outcome.rows));
-  const review = buildReviewQueue(results, outcome.rows.flatMap((r) => (r.result === undefined ? [] : [r.result])), (i) => reportOf.get(i));
+  const review = buildReviewQueue(results, outcome.rows.flatMap((r) => (r.result === undefined ? [] : [r.result])), (i) => reportOf.get(i), keyOf);
   const reviewFile = join(outDir, 'review.csv');
   await writeAtomic(reviewFile, renderReviewCsv(review));
-  const summary = summarizeClass(results, outcome, scenariosById(), opts.title ? `Class report: ${opts.title}` : 'Class report', { review, reportOf: (i) => reportOf.get(i) });
+  const summary = summarizeClass(results, outcome, scenarios, opts.title ? `Class report: ${opts.title}` : 'Class report', { review, reportOf: (i) => reportOf.get(i) });
   const classReport = join(outDir, 'class-report.html');
   let html: string;
   try {

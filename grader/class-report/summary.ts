@@ -29,7 +29,7 @@ export interface ClassExtras {
 }
 
 /** Problem kinds that take a submission out of the statistics: its grade says nothing about the class. */
-export const SET_APART_KINDS: ReadonlySet<string> = new Set(['tampered', 'wrong-learner', 'unsigned', 'not-on-roster']);
+export const SET_APART_KINDS: ReadonlySet<string> = new Set(['tampered', 'wrong-learner', 'conflict', 'unsigned', 'not-on-roster']);
 
 export interface CheckRate {
   id: string;
@@ -133,7 +133,9 @@ export function summarizeClass(results: SubmissionResult[], outcome: BatchOutcom
   }
   const rows: ClassRow[] = outcome.rows.map((r) => {
     const report = r.result === undefined ? undefined : extras.reportOf?.(r.result);
-    const apart = r.result === undefined ? undefined : apartWhy.get(`${r.learner}\0${r.scenario}\0${r.file}`);
+    const kinds = r.result === undefined ? undefined : apartWhy.get(`${r.learner}\0${r.scenario}\0${r.file}`);
+    // an unverified row's learner id is only a claim: it never speaks for the class either
+    const apart = r.status === 'unverified' ? [...new Set(['unverified', ...(kinds ?? [])])] : kinds;
     return { ...r, ...(report ? { report } : {}), ...(apart ? { apart } : {}) };
   });
   const setApart = rows.filter((r) => r.apart);
