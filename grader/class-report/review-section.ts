@@ -13,7 +13,7 @@ table.review td.answers ul { margin: 0; padding-left: 16px; }
 table.review td.answers li { margin: 2px 0; }
 table.review tr.pending td.decision { color: #1864ab; }
 table.review tr.decided td.decision { color: #2f9e44; }
-.group-id { font-weight: 600; }
+.group-id { font-weight: 600; white-space: nowrap; }
 .snippet { display: block; white-space: pre-wrap; background: #f1f3f5; border-radius: 4px; padding: 2px 6px; margin-top: 4px; }
 `;
 
