@@ -16,6 +16,8 @@ import { formatPath, formatProblem, type SourceProblem } from './yaml-source.ts'
 export interface GradeOptions {
   /** scenario id; else the manifest's, else answers.yaml `scenario:` */
   scenario?: string;
+  /** the folder holding the scenario folders (default: this checkout's scenarios/) */
+  scenarioRoot?: string;
   /** path to lab-manifest.json; wins over one at the submission root */
   manifestPath?: string;
   /** grade the captures only (readiness checks): answer checks are left out of the report */
@@ -44,7 +46,7 @@ export async function gradeSubmission(path: string, options: GradeOptions = {}):
   const explicitManifest = options.manifestPath ? await readManifestFile(options.manifestPath) : undefined;
   const sub = await loadSubmission(path);
   try {
-    return withPassRule(await gradeLoaded(sub, options, explicitManifest));
+    return withPassRule(await gradeLoaded(sub, options, explicitManifest), options.scenarioRoot);
   } finally {
     await sub.cleanup();
   }
@@ -54,9 +56,9 @@ export async function gradeSubmission(path: string, options: GradeOptions = {}):
  * The scenario's pass rule (pass mark, required checks) travels with the report: reports explain a
  * verdict with it, and a person's overrides recompute the verdict by it.
  */
-function withPassRule(report: GradeReport): GradeReport {
+function withPassRule(report: GradeReport, root?: string): GradeReport {
   if (!report.gradable) return report;
-  const scenario = loadScenario(report.scenario);
+  const scenario = loadScenario(report.scenario, root);
   const required = new Set(scenario.checks.filter((c) => c.required).map((c) => c.id));
   return { ...report, passPercent: scenario.passPercent, checks: report.checks.map((c) => (required.has(c.id) ? { ...c, required: true } : c)) };
 }
@@ -158,7 +160,7 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
       'pass --scenario ID, or --manifest lab-manifest.json, or put `scenario: ID` in answers.yaml',
     );
   }
-  const scenario = loadScenario(id);
+  const scenario = loadScenario(id, options.scenarioRoot);
   if (manifest && manifest.scenario !== scenario.id) {
     problems.push({ file: manifestFile, field: 'scenario', message: `is "${manifest.scenario}" but grading "${scenario.id}"` });
   }
