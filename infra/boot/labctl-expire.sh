@@ -6,7 +6,7 @@
 # without touching the VM; the copy in /var/lib/labctl/expires-at (from user data) covers a VM without IMDS.
 set -u
 FILE=${LABCTL_EXPIRES_FILE:-/var/lib/labctl/expires-at}
-IMDS=http://169.254.169.254/latest
+IMDS=${LABCTL_IMDS:-http://169.254.169.254/latest}
 if command -v curl >/dev/null 2>&1; then
   token=$(curl -sf -m 2 -X PUT "$IMDS/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' 2>/dev/null) &&
     tag=$(curl -sf -m 2 -H "X-aws-ec2-metadata-token: $token" "$IMDS/meta-data/tags/instance/labctl-expires-at" 2>/dev/null) &&

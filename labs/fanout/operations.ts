@@ -6,6 +6,7 @@ import { formatDuration } from '../duration.ts';
 import { probeHost, type ProbeResult } from '../probe.ts';
 import { setupHost, type StepOutcome } from '../setup.ts';
 import { injectFault, labStatus, stopFault, type LabStatus, type StopResult } from '../supervisor.ts';
+import { bootFailed, describeBoot, readBootStatus, type BootStatus } from './boot-status.ts';
 import type { FanoutHost } from './inventory.ts';
 import { placeLearnerKey } from './learner-key.ts';
 import type { HostOperation } from './run.ts';
@@ -34,17 +35,18 @@ export function setupOp(): HostOperation<SetupSummary> {
   };
 }
 
-export function probeOp(o: { refresh?: boolean } = {}): HostOperation<ProbeResult> {
+export function probeOp(o: { refresh?: boolean } = {}): HostOperation<ProbeResult & { boot: BootStatus | null }> {
   return async ({ lab, progress }) => {
     progress(o.refresh ? 'probing kernel and tools' : 'reading probe (cached or fresh)');
     const p = await probeHost(lab, { refresh: o.refresh });
+    const boot = await readBootStatus(lab);
     const working = p.tools.filter((t) => t.command);
     const missing = p.tools.filter((t) => !t.command).map((t) => t.tool);
     return {
-      // a host where BPF cannot load is no lab host, whatever else it has
-      ok: p.bpf && p.root,
-      message: `kernel ${p.kernel}, bpf ${p.bpf ? 'yes' : 'NO'}, kprobes ${p.kprobes ? 'yes' : 'no'}; ${working.length}/${p.tools.length} tools work${missing.length ? ` (none for ${missing.join(', ')})` : ''}`,
-      result: p,
+      // a host where BPF cannot load is no lab host, whatever else it has; nor one whose first boot failed
+      ok: p.bpf && p.root && !bootFailed(boot),
+      message: `${boot ? `${describeBoot(boot)}; ` : ''}kernel ${p.kernel}, bpf ${p.bpf ? 'yes' : 'NO'}, kprobes ${p.kprobes ? 'yes' : 'no'}; ${working.length}/${p.tools.length} tools work${missing.length ? ` (none for ${missing.join(', ')})` : ''}`,
+      result: { ...p, boot },
     };
   };
 }

@@ -3,6 +3,7 @@ import { checkScenario } from '../check.ts';
 import { LabError } from '../errors.ts';
 import { probeHost } from '../probe.ts';
 import { statusOf } from '../supervisor.ts';
+import { bootFailed, describeBoot, readBootStatus, type BootStatus } from './boot-status.ts';
 import { isTransientSshFailure } from './retry.ts';
 import type { HostOperation, HostOutcome } from './run.ts';
 
@@ -25,6 +26,8 @@ export interface ReadinessCell {
 
 export interface ReadinessSummary {
   cells: ReadinessCell[];
+  /** the VM's record of its first boot (labctl classroom VMs); null elsewhere */
+  boot?: BootStatus | null;
 }
 
 /** Scenarios to prove: `--scenario` list, else the inventory's `scenarios`, else all of them. */
@@ -44,6 +47,7 @@ export function readinessOp(o: { scenarios: ScenarioId[]; durationSec: number })
     const cells: ReadinessCell[] = [];
     progress('probing tools');
     const probe = await probeHost(lab);
+    const boot = await readBootStatus(lab);
     for (const scenario of o.scenarios) {
       const st = await statusOf(lab, scenario);
       if (!st || st.status !== 'running') {
@@ -74,10 +78,11 @@ export function readinessOp(o: { scenarios: ScenarioId[]; durationSec: number })
       }
     }
     const notReady = cells.filter((c) => c.state !== 'ready');
+    const bootNote = boot && (bootFailed(boot) || boot.status !== 'ready') ? `${describeBoot(boot)}; ` : '';
     return {
-      ok: notReady.length === 0,
-      message: notReady.length ? notReady.map((c) => `${c.scenario} ${c.state}`).join(', ') : `all ${cells.length} ready`,
-      result: { cells },
+      ok: notReady.length === 0 && !bootFailed(boot),
+      message: bootNote + (notReady.length ? notReady.map((c) => `${c.scenario} ${c.state}`).join(', ') : `all ${cells.length} ready`),
+      result: { cells, boot },
     };
   };
 }
