@@ -1,5 +1,5 @@
 import type { RosterEntry } from './roster.ts';
-import { instructorPoints, pendingPoints } from '../report/verdict.ts';
+import { instructorPoints, pendingPoints, verdictReasons } from '../report/verdict.ts';
 import type { ProvenanceCell, SubmissionResult } from './types.ts';
 
 /**
@@ -32,6 +32,8 @@ export interface GradebookRow {
   /** `labctl self-check` runs and the hint level reached, when the bundle recorded them */
   selfChecks: number | null;
   hints: number | null;
+  /** why a graded submission did not pass (or what is pending review), '' when there is nothing to say */
+  why: string;
   /** index into the results, for kept submissions */
   result?: number;
 }
@@ -172,6 +174,7 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
       instructorPoints: rep.gradable ? instructorPoints(rep) : null,
       selfChecks: r.activity?.selfChecks ?? null,
       hints: r.activity?.hints ?? null,
+      why: verdictReasons(rep).join('; '),
       result: i,
     };
   });
@@ -201,6 +204,7 @@ export function assembleBatch(results: SubmissionResult[], options: AssembleOpti
           instructorPoints: null,
           selfChecks: null,
           hints: null,
+          why: '',
         });
         problems.push({ kind: 'missing', learner: e.learner, scenario, message: `no ${scenario} submission from ${e.learner}${e.name ? ` (${e.name})` : ''}` });
       }

@@ -35,6 +35,7 @@ figure { margin: 8px 0 16px; overflow-x: auto; }
 figcaption { color: #6c757d; font-size: 12.5px; margin-top: 4px; }
 .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; border-radius: 2px; }
 .review-status { color: #1864ab; font-weight: 600; }
+.why { font-size: 12px; }
 a { color: #1864ab; }
 ${REVIEW_CSS}`;
 
@@ -78,7 +79,8 @@ function resultCell(r: ClassRow): string {
   if (r.status === 'missing') return '<span class="muted">missing</span>';
   if (r.status === 'ungradable') return '<span class="fail">ungradable</span>';
   const pending = r.pendingPoints ? ` <span class="review-status">${r.pendingPoints} pending review</span>` : '';
-  return `${r.passed ? '<span class="pass">passed</span>' : '<span class="fail">not passed</span>'}${pending}`;
+  const why = r.why ? `<div class="why muted">${esc(clip(r.why, 300))}</div>` : '';
+  return `${r.passed ? '<span class="pass">passed</span>' : '<span class="fail">not passed</span>'}${pending}${why}`;
 }
 
 function learnerCell(r: ClassRow): string {

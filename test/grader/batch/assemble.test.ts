@@ -74,7 +74,7 @@ describe('assembleBatch', () => {
     const one = renderGradebook(assembleBatch(a, { roster: [{ learner: 'dee' }] }).rows);
     const two = renderGradebook(assembleBatch([...a].reverse(), { roster: [{ learner: 'dee' }] }).rows);
     expect(two).toBe(one);
-    expect(one.split('\r\n').slice(0, 1)[0]).toBe('learner,scenario,score,maxScore,percent,passed,gradable,provenance,file,status,name,email,message,pendingPoints,instructorPoints,selfChecks,hints');
+    expect(one.split('\r\n').slice(0, 1)[0]).toBe('learner,scenario,score,maxScore,percent,passed,gradable,provenance,file,status,name,email,message,pendingPoints,instructorPoints,selfChecks,hints,why');
     expect(one.split('\r\n').slice(1, -1).map((l) => l.split(',').slice(0, 2).join('/'))).toEqual(['ana/ghost-load', 'ben/ghost-load', 'cy/offcpu-lock', 'dee/ghost-load', 'dee/offcpu-lock']);
   });
 });

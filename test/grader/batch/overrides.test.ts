@@ -123,6 +123,10 @@ describe('grade --batch with overrides, on real example submissions', () => {
     expect(before.ben.instructorPoints).toBe('0');
     expect(Number(after.dee.score)).toBe(Number(before.dee.score) + 15);
     expect(after.dee.passed).toBe('true');
+    // the gradebook says why a submission did not pass
+    expect(before.ben.why).toBe('score 45/100 is below the pass mark of 70% (70 points)');
+    expect(after.ben.why).toBe('score 55/100 is below the pass mark of 70% (70 points)');
+    expect(after.dee.why).toBe('');
     expect(after.ana).toEqual(before.ana);
     expect(second.overrides.applied.map((a) => `${a.learner}/${a.check}=${a.points}`).sort()).toEqual(['ben/root-cause-answer=10', 'cy/root-cause-answer=10', 'dee/parent-answer=15']);
     expect(second.overrides.unused).toEqual([]);
