@@ -30,6 +30,8 @@ export interface TerraformOptions {
   autoApprove?: boolean;
   /** Where `deploy` writes the inventory. */
   inventoryFile?: string;
+  /** `-parallelism` for apply and destroy (terraform's default is 10). */
+  parallelism?: number;
 }
 
 export function mirrorFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -62,6 +64,7 @@ export function terraformSteps(action: TerraformAction, stackDir: string, opts: 
   const env: Record<string, string> = mirror ? { TF_CLI_CONFIG_FILE: cliConfigPath(stackDir) } : {};
   const tf = (...args: string[]): TerraformStep => ({ args: [`-chdir=${stackDir}`, ...args], env });
   const approve = opts.autoApprove ? ['-auto-approve'] : [];
+  const parallel = opts.parallelism ? [`-parallelism=${opts.parallelism}`] : [];
   switch (action) {
     case 'validate':
       return [tf('init', '-input=false', '-backend=false'), tf('validate')];
@@ -70,11 +73,11 @@ export function terraformSteps(action: TerraformAction, stackDir: string, opts: 
     case 'deploy':
       return [
         tf('init', '-input=false'),
-        tf('apply', '-input=false', ...approve),
+        tf('apply', '-input=false', ...parallel, ...approve),
         { ...tf('output', '-json', 'inventory'), stdoutTo: opts.inventoryFile ?? 'inventory.json' },
       ];
     case 'destroy':
-      return [tf('init', '-input=false'), tf('destroy', '-input=false', ...approve)];
+      return [tf('init', '-input=false'), tf('destroy', '-input=false', ...parallel, ...approve)];
   }
 }
 
