@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { generateClassSecret } from '../../grader/provenance/secret.ts';
@@ -7,7 +7,20 @@ import { classroomJsonSchemaText, seatsOf, type Classroom } from '../../infra/cl
 import { estimateCost, formatCost } from '../../infra/cost.ts';
 import { InventorySchema } from '../../infra/inventory.ts';
 import { formatProblem, loadClassroomOrThrow, type ClassroomLoad } from '../../infra/load-classroom.ts';
-import { DEFAULT_OUTDIR, synthClassroom, type SynthResult } from '../../infra/synth.ts';
+import { DEFAULT_OUTDIR, expiryFromNow, synthClassroom, type SynthResult } from '../../infra/synth.ts';
+import {
+  RECORD_FILE,
+  applyParallelism,
+  classDir,
+  classIdentity,
+  identityProblem,
+  installStack,
+  readRecord,
+  recordsFromConfig,
+  writeRecord,
+} from '../../infra/deployment.ts';
+import { backstopAt } from '../../infra/policies.ts';
+import { awsClients, capacityNeed, formatPreflight, preflight } from '../../infra/preflight.ts';
 import {
   MIRROR_ENV,
   formatStep,
@@ -29,6 +42,8 @@ interface CommonOpts {
   autoApprove?: boolean;
   inventoryOut?: string;
   json?: boolean;
+  renew?: boolean;
+  preflight?: boolean;
 }
 
 /** Paths under the working directory print short; anything else prints absolute, which copy-pastes anywhere. */
@@ -43,15 +58,15 @@ function load(opts: CommonOpts): Classroom {
   return loaded.classroom;
 }
 
-function synth(c: Classroom, opts: CommonOpts): SynthResult {
-  const result = synthClassroom(c, opts.out);
+function synth(c: Classroom, opts: CommonOpts, expiresAt?: Date): SynthResult {
+  const result = synthClassroom(c, opts.out, { expiresAt });
   const seats = seatsOf(c);
   process.stdout.write(`synthesized ${rel(result.stackFile)}: ${seats.length} VMs (${c.learners.length} learners) in ${c.region}\n`);
   return result;
 }
 
-async function runTerraform(action: TerraformAction, stackDir: string, opts: CommonOpts): Promise<void> {
-  const tfOpts: TerraformOptions = { autoApprove: opts.autoApprove, inventoryFile: opts.inventoryOut };
+async function runTerraform(action: TerraformAction, stackDir: string, opts: CommonOpts, parallelism?: number): Promise<void> {
+  const tfOpts: TerraformOptions = { autoApprove: opts.autoApprove, inventoryFile: opts.inventoryOut, parallelism };
   const steps = terraformSteps(action, stackDir, tfOpts);
   // Written even for a dry run: the printed commands point at it.
   prepareTerraformEnv(stackDir, tfOpts);
@@ -108,8 +123,9 @@ validate/test; without it terraform downloads the provider. deploy/destroy use y
 Examples:
   $ labctl classroom synth -c infra/examples/classroom.yaml
   $ ${MIRROR_ENV}=/opt/tf-plugins labctl classroom test -c infra/examples/classroom.yaml
+  $ labctl classroom preflight -c classroom.yaml      # quotas and zones, read-only AWS calls
   $ labctl classroom deploy -c classroom.yaml --dry-run
-  $ terraform -chdir=cdktf.out/stacks/<class> output -json inventory > inventory.json`,
+  $ terraform -chdir=cdktf.out/classes/<class> output -json inventory > inventory.json`,
     );
 
   const sub = (name: string, description: string) =>
@@ -159,35 +175,90 @@ Examples:
       process.stdout.write(opts.json ? `${JSON.stringify(estimate, null, 2)}\n` : formatCost(estimate, c.name));
     });
 
-  sub('deploy', 'synth, then terraform init + apply with your AWS credentials; writes the inventory for labctl lab --inventory')
-    .option('--dry-run', 'synthesize and print the terraform commands instead of running them')
-    .option('--auto-approve', 'apply without terraform\'s interactive confirmation')
-    .option('--inventory-out <file>', 'where to write the inventory', 'inventory.json')
+  sub('preflight', 'check with the AWS SDK that the class fits: zones offering the instance type, vCPU quota and usage')
+    .option('--json', 'print the report as JSON')
     .action(async (opts: CommonOpts) => {
       const c = load(opts);
-      const { stackDir } = synth(c, opts);
-      await runTerraform('deploy', stackDir, opts);
-      if (opts.dryRun) return;
+      const report = await preflight(c, awsClients(c.region));
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatPreflight(report));
+      if (!report.fits) process.exitCode = 1;
+    });
+
+  sub('deploy', 'preflight, synth, then terraform init + apply in <out>/classes/<name>/; writes the inventory for labctl lab --inventory')
+    .option('--dry-run', 'synthesize and print what would be checked and run, without AWS calls or terraform')
+    .option('--auto-approve', 'apply without terraform\'s interactive confirmation')
+    .option('--inventory-out <file>', 'where to write the inventory', 'inventory.json')
+    .option('--renew', 'start a new session: the class expires ttl from now (default: keep the recorded expiry)')
+    .option('--no-preflight', 'skip the Service Quotas / EC2 capacity check (e.g. without servicequotas:GetServiceQuota)')
+    .action(async (opts: CommonOpts) => {
+      const c = load(opts);
+      const dir = classDir(opts.out, c.name);
+      const record = readRecord(dir);
+      const problem = identityProblem(c, record, recordsFromConfig(opts.out, opts.config));
+      if (problem) throw new LabctlError(problem.message, problem.hint);
+      const expiresAt = record && !opts.renew ? new Date(record.expiresAt) : expiryFromNow(c);
+      const { stackFile } = synth(c, opts, expiresAt);
+      const vms = seatsOf(c).length;
+      const parallelism = applyParallelism(vms);
+      const need = capacityNeed(c);
+      process.stdout.write(
+        `class ${c.name}: ${vms} VMs (${need.vcpus} vCPUs of ${need.quota.code}), expires ${expiresAt.toISOString()} ` +
+          `(${record && !opts.renew ? 'recorded at first deploy; --renew for a new session' : `ttl ${c.ttl} from now`}); ` +
+          `backstop ${c.onExpiry}s every VM at ${backstopAt(expiresAt)} UTC; apply parallelism ${parallelism}\n`,
+      );
+      if (opts.dryRun) {
+        if (opts.preflight !== false) {
+          process.stdout.write(
+            `would check (preflight, AWS SDK, read-only): EC2 DescribeInstanceTypeOfferings ${c.instanceType} in ${c.region}, ` +
+              `Service Quotas ${need.quota.code} "${need.quota.name}" >= ${need.vcpus} vCPUs + running usage (EC2 DescribeInstances)\n`,
+          );
+        }
+        await runTerraform('deploy', dir, opts, parallelism);
+        return;
+      }
+      if (opts.preflight !== false) {
+        const report = await preflight(c, awsClients(c.region));
+        process.stdout.write(formatPreflight(report));
+        if (!report.fits) throw new LabctlError(`class ${c.name} does not fit in ${c.region}: nothing was created`, report.problems.join('\n'), 1);
+      }
+      installStack(stackFile, dir);
+      writeRecord(dir, {
+        class: c.name,
+        region: c.region,
+        configFile: resolve(opts.config),
+        expiresAt: expiresAt.toISOString(),
+        deployedAt: record?.deployedAt ?? new Date().toISOString(),
+        state: c.backend?.s3 ? `s3://${c.backend.s3.bucket}/${c.backend.s3.key ?? `labctl/${c.name}/terraform.tfstate`}` : join(dir, 'terraform.tfstate'),
+      });
+      await runTerraform('deploy', dir, opts, parallelism);
       const hosts = checkInventory(opts.inventoryOut!);
-      const state = c.backend?.s3 ? `s3://${c.backend.s3.bucket}` : rel(join(stackDir, 'terraform.tfstate'));
       process.stdout.write(
         `wrote ${opts.inventoryOut} (${hosts} hosts): labctl lab probe --inventory ${opts.inventoryOut}\n` +
-          `state: ${state} (keep it: destroy needs it)\n`,
+          `class folder: ${rel(dir)} (stack, state and record: keep it, destroy runs there)\n`,
       );
     });
 
-  sub('destroy', 'synth, then terraform init + destroy: removes every VM, disk and network of the class')
-    .option('--dry-run', 'synthesize and print the terraform commands instead of running them')
+  sub('destroy', 'terraform destroy of the deployed class in <out>/classes/<name>/, from its recorded stack and state (no new synth)')
+    .option('--dry-run', 'print the terraform commands instead of running them')
     .option('--auto-approve', 'destroy without terraform\'s interactive confirmation')
     .action(async (opts: CommonOpts) => {
-      const c = load(opts);
-      const { stackDir } = synth(c, opts);
-      if (!c.backend?.s3 && !existsSync(join(stackDir, 'terraform.tfstate'))) {
-        process.stderr.write(
-          `${pc.yellow('warning:')} no state at ${rel(join(stackDir, 'terraform.tfstate'))}: was the class deployed with another --out?\n`,
+      // Only name and region are read: a deleted learner key or any other edit must not keep VMs alive.
+      const current = classIdentity(opts.config);
+      const dir = classDir(opts.out, current.name);
+      const record = readRecord(dir);
+      const problem = identityProblem(current, record, recordsFromConfig(opts.out, opts.config));
+      if (problem) throw new LabctlError(problem.message, problem.hint);
+      if (!record) {
+        throw new LabctlError(
+          `no deployed class ${current.name} under ${rel(join(resolve(opts.out), 'classes'))}`,
+          `deploy writes ${rel(join(dir, RECORD_FILE))}; pass the --out the class was deployed with`,
         );
       }
-      await runTerraform('destroy', stackDir, opts);
+      if (!record.state.startsWith('s3://') && !existsSync(join(dir, 'terraform.tfstate'))) {
+        process.stderr.write(`${pc.yellow('warning:')} no state at ${rel(join(dir, 'terraform.tfstate'))}: terraform will find nothing to destroy\n`);
+      }
+      process.stdout.write(`destroying class ${record.class} in ${record.region} from ${rel(join(dir, 'cdk.tf.json'))} (deployed ${record.deployedAt})\n`);
+      await runTerraform('destroy', dir, opts, applyParallelism(100));
     });
 
   classroom

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import {
   terraformSteps,
 } from '../../infra/terraform.ts';
 import { EXPECTATIONS_FILE, installTests, testExpectations } from '../../infra/tftest.ts';
+import { classDir, installStack, RECORD_FILE, writeRecord } from '../../infra/deployment.ts';
+import { startAwsFake } from '../support/aws-fake.ts';
 import { skipUnlessRequired } from '../support/live.ts';
 
 const MIRROR = '/opt/tf-plugins';
@@ -43,9 +45,9 @@ describe('terraform steps', () => {
   });
 
   it('deploy applies then writes the inventory; destroy destroys', () => {
-    expect(terraformSteps('deploy', '/s', { mirror: '', autoApprove: true, inventoryFile: 'class inventory.json' }).map(formatStep)).toEqual([
+    expect(terraformSteps('deploy', '/s', { mirror: '', autoApprove: true, inventoryFile: 'class inventory.json', parallelism: 40 }).map(formatStep)).toEqual([
       'terraform -chdir=/s init -input=false',
-      'terraform -chdir=/s apply -input=false -auto-approve',
+      'terraform -chdir=/s apply -input=false -parallelism=40 -auto-approve',
       "terraform -chdir=/s output -json inventory > 'class inventory.json'",
     ]);
     expect(terraformSteps('destroy', '/s', { mirror: '' }).map(formatStep)).toEqual([
@@ -103,24 +105,124 @@ describe('terraform steps', () => {
 describe('labctl classroom (CLI)', () => {
   const labctl = (...args: string[]) =>
     spawnSync(process.execPath, ['bin/labctl.js', 'classroom', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  // async: the AWS fake in this process must answer while labctl runs
+  const labctlAsync = (args: string[], env: Record<string, string>) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['bin/labctl.js', 'classroom', ...args], { env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) =>
+        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
 
-  it('deploy --dry-run synthesizes and prints the exact commands without running terraform', () => {
+  it('deploy --dry-run prints capacity, expiry, backstop, the preflight it would make and the exact commands', () => {
     const out = tempDir('labctl-cli-');
     const r = labctl('deploy', '-c', EXAMPLE, '--out', out, '--dry-run');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const stack = join(out, 'stacks', 'perf-101');
-    const env = process.env.LABCTL_TF_PLUGIN_MIRROR ? `TF_CLI_CONFIG_FILE=${stack}/labctl-mirror.tfrc ` : '';
-    expect(r.stdout.split('\n')).toEqual([
-      `synthesized ${stack}/cdk.tf.json: 7 VMs (4 learners) in us-east-1`,
+    const dir = join(out, 'classes', 'perf-101');
+    const env = process.env.LABCTL_TF_PLUGIN_MIRROR ? `TF_CLI_CONFIG_FILE=${dir}/labctl-mirror.tfrc ` : '';
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`synthesized ${stack}/cdk.tf.json: 7 VMs (4 learners) in us-east-1`);
+    expect(lines[1]).toMatch(
+      /^class perf-101: 7 VMs \(14 vCPUs of L-1216C47A\), expires \d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z \(ttl 4h from now\); backstop stops every VM at \d{4}-\d\d-\d\dT\d\d:\d\d:00 UTC; apply parallelism 10$/,
+    );
+    expect(lines.slice(2)).toEqual([
+      'would check (preflight, AWS SDK, read-only): EC2 DescribeInstanceTypeOfferings t3.medium in us-east-1, Service Quotas L-1216C47A "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" >= 14 vCPUs + running usage (EC2 DescribeInstances)',
       'would run (dry run; nothing executed):',
-      `  ${env}terraform -chdir=${stack} init -input=false`,
-      `  ${env}terraform -chdir=${stack} apply -input=false`,
-      `  ${env}terraform -chdir=${stack} output -json inventory > inventory.json`,
+      `  ${env}terraform -chdir=${dir} init -input=false`,
+      `  ${env}terraform -chdir=${dir} apply -input=false -parallelism=10`,
+      `  ${env}terraform -chdir=${dir} output -json inventory > inventory.json`,
       '',
     ]);
     expect(existsSync(join(stack, 'cdk.tf.json'))).toBe(true);
-    expect(existsSync(join(stack, '.terraform'))).toBe(false);
+    // a dry run records nothing and installs no stack where a real deploy would
+    expect(existsSync(join(dir, 'cdk.tf.json'))).toBe(false);
+    expect(existsSync(join(dir, RECORD_FILE))).toBe(false);
+  });
+
+  describe('deploy and destroy work from the recorded class folder', () => {
+    /** A class as `deploy` leaves it just before terraform apply: stack and record in <out>/classes/<name>. */
+    function deployed(region = 'us-east-1') {
+      const out = tempDir('labctl-deployed-');
+      const cfgDir = tempDir('labctl-cfg-');
+      cpSync('infra/examples', cfgDir, { recursive: true });
+      const config = join(cfgDir, 'classroom.yaml');
+      const c = loadClassroomOrThrow(config).classroom;
+      const { stackFile } = synthClassroom(c, out, { expiresAt: EXPIRES });
+      const dir = classDir(out, c.name);
+      installStack(stackFile, dir);
+      writeRecord(dir, { class: c.name, region, configFile: config, expiresAt: EXPIRES.toISOString(), deployedAt: '2026-11-30T00:00:00.000Z', state: join(dir, 'terraform.tfstate') });
+      writeFileSync(join(dir, 'terraform.tfstate'), '{"version": 4}');
+      return { out, config, dir, stack: readFileSync(join(dir, 'cdk.tf.json'), 'utf8') };
+    }
+
+    it('destroy runs terraform in the class folder on the recorded stack, without a new synth', () => {
+      const d = deployed();
+      const r = labctl('destroy', '-c', d.config, '--out', d.out, '--dry-run');
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain('synthesized');
+      expect(r.stdout).toContain(`destroying class perf-101 in us-east-1 from ${d.dir}/cdk.tf.json (deployed 2026-11-30T00:00:00.000Z)`);
+      expect(r.stdout).toContain(`terraform -chdir=${d.dir} destroy -input=false -parallelism=10`);
+      expect(readFileSync(join(d.dir, 'cdk.tf.json'), 'utf8')).toBe(d.stack);
+    });
+
+    it("a learner's deleted .pub file does not stop destroy (it made destroy exit 2)", () => {
+      const d = deployed();
+      rmSync(join(d.config, '..', 'keys', 'ana.pub'));
+      expect(labctl('synth', '-c', d.config, '--out', d.out).status).toBe(2);
+      const r = labctl('destroy', '-c', d.config, '--out', d.out, '--dry-run');
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`terraform -chdir=${d.dir} destroy`);
+    });
+
+    it('an edited region stops deploy and destroy with what to do (it used to drop every VM from state)', () => {
+      const d = deployed();
+      writeFileSync(d.config, readFileSync(d.config, 'utf8').replace('region: us-east-1', 'region: eu-west-1'));
+      for (const cmd of ['destroy', 'deploy']) {
+        const r = labctl(cmd, '-c', d.config, '--out', d.out, '--dry-run');
+        expect(r.status, cmd).toBe(2);
+        expect(r.stderr, cmd).toContain('class perf-101 was deployed to us-east-1, but classroom.yaml now says region: eu-west-1');
+        expect(r.stderr, cmd).toContain('its VMs are still running in us-east-1');
+      }
+      expect(readFileSync(join(d.dir, 'cdk.tf.json'), 'utf8')).toBe(d.stack);
+    });
+
+    it('a renamed class stops deploy and destroy instead of starting a second class', () => {
+      const d = deployed();
+      writeFileSync(d.config, readFileSync(d.config, 'utf8').replace('name: perf-101', 'name: perf-102'));
+      for (const cmd of ['destroy', 'deploy']) {
+        const r = labctl(cmd, '-c', d.config, '--out', d.out, '--dry-run');
+        expect(r.status, cmd).toBe(2);
+        expect(r.stderr, cmd).toContain('classroom.yaml deployed class perf-101 (us-east-1), but now names it perf-102');
+      }
+    });
+
+    it('deploy refuses a class that does not fit the vCPU quota before creating anything (preflight, recorded AWS responses)', async () => {
+      const fake = await startAwsFake({
+        'ec2:DescribeInstanceTypeOfferings': 'ec2-offerings-t3.medium-us-east-1.xml',
+        'ec2:DescribeInstanceTypes': 'ec2-instance-types-t3.medium.xml',
+        'ec2:DescribeInstances': 'ec2-instances-none.xml',
+        'servicequotas:GetServiceQuota': 'servicequotas-L-1216C47A-640.json',
+      });
+      try {
+        const dir = tempDir('labctl-big-');
+        const config = join(dir, 'classroom.yaml');
+        const learners = Array.from({ length: 330 }, (_, i) => `  - id: l${i}`).join('\n');
+        writeFileSync(config, `name: big\nregion: us-east-1\nssm: true\nlearners:\n${learners}\n`);
+        const out = join(dir, 'out');
+        const r = await labctlAsync(['deploy', '-c', config, '--out', out, '--auto-approve'], fake.env);
+        expect(r.stderr).toContain('class big does not fit in us-east-1: nothing was created');
+        expect(r.stderr).toContain('--quota-code L-1216C47A --desired-value 1320');
+        expect(r.stdout).toContain('vCPUs: need 1320 (660 x 2) of L-1216C47A');
+        expect(r.status).toBe(1);
+        expect(existsSync(join(out, 'classes', 'big', RECORD_FILE))).toBe(false);
+        expect(fake.requests.map((q) => q.operation)).toContain('servicequotas:GetServiceQuota');
+      } finally {
+        await fake.close();
+      }
+    });
   });
 
   it('bad input exits 2 and lists every problem with file and line, writing nothing', () => {
