@@ -75,7 +75,7 @@ async function benchOne(id: ScenarioId, probe: ProbeResult, stateDir: string): P
     console.log(`   ${id.padEnd(14)} inject->signal ${sig}; ratio to the ${SIGNAL_TARGET_SEC} s target: ${signalSec === null ? 'n/a' : (signalSec / SIGNAL_TARGET_SEC).toFixed(2)}`);
     console.log(`   ${id.padEnd(14)} fault CPU ${cores.toFixed(3)} cores; ratio to the ${CPU_TARGET_CORES}-core target: ${(cores / CPU_TARGET_CORES).toFixed(3)}`);
   } finally {
-    await stopFault(host, id);
+    await stopFault(host, id, { purge: true });
   }
 }
 

@@ -104,7 +104,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     } catch (err) {
       o = { scenario, mode: 'live', ok: false, error: (err as Error).message };
     } finally {
-      await stopFault(host, scenario).catch(() => undefined);
+      await stopFault(host, scenario, { purge: true }).catch(() => undefined);
     }
     outcomes.push(o);
     opts.onOutcome?.(o);

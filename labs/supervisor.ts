@@ -1,26 +1,35 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MANIFEST_FILE, type LabManifest } from '../grader/manifest.ts';
+import { LEARNER_KEY_FILE } from '../grader/provenance/key.ts';
 import { assertScenarioId, SCENARIO_IDS, validateSeed, variantFacts, type ScenarioId } from '../scenarios/variants.ts';
 import { LabError } from './errors.ts';
 import { faultFor, type FaultSpec } from './faults/index.ts';
 import type { LabHost } from './host.ts';
 import { normaliseFsType } from './probe.ts';
+import { formatDuration as formatTtl } from './duration.ts';
 import { shq, writeFilesCommand } from './shell.ts';
 import { mustSucceed, type RunResult } from './transport.ts';
 
 /**
- * Starts, watches and stops faults. Every fault runs under a TTL and stops by itself: as a transient
- * systemd unit (RuntimeMaxSec, CPU/IO limits) where systemd runs, else as its own session and process
- * group under coreutils `timeout`, which signals the whole group at expiry. Every process of a fault
- * carries the env marker LABCTL_LAB=<lab id>, so `stop` finds all of them even when labctl died
- * mid-inject before it could record a pid. The state file is written before anything starts.
+ * Starts, watches and stops faults. Every fault runs under a TTL and stops by itself: a small watchdog
+ * (its own session, or a transient systemd unit with CPU/IO limits where systemd runs) sleeps until the
+ * time in `expires-at` (which `lab extend` moves), then runs `expire.sh`, which ends every process of the
+ * lab and removes its files. Every process of a fault carries the env marker LABCTL_LAB=<lab id>, so stop
+ * and expiry find all of them even when labctl died mid-inject before it could record a pid. The state
+ * file is written before anything starts. After a stop or expiry the lab manifest stays (and the learner
+ * key beside it), so a learner can still `labctl submit`; `lab stop --purge` removes them too.
  */
 
 export const DEFAULT_TTL_SEC = 3600;
 export const STATE_FILE = 'state.json';
 const LAUNCHER = 'run.sh';
+const EXPIRE = 'expire.sh';
+const WATCHDOG = 'watchdog.sh';
+const EXPIRES_AT = 'expires-at';
 const LOG = 'fault.log';
+/** systemd's own limit on a unit, beyond the TTL: a backstop should the watchdog die (extend within it) */
+const SYSTEMD_BACKSTOP_SEC = 12 * 3600;
 
 export type SupervisorKind = 'systemd' | 'process-group';
 
@@ -41,15 +50,28 @@ export interface LabState {
   startedAt: string;
   expiresAt: string;
   ttlSec: number;
-  phase: 'starting' | 'running';
+  /** the manifest's `host` */
+  hostLabel?: string;
+  /** stopped (lab stop), expired (its TTL), died (every process ended before the TTL): only the manifest is left */
+  phase: 'starting' | 'running' | 'stopped' | 'expired' | 'died';
+  endedAt?: string;
 }
+
+const ENDED: readonly LabState['phase'][] = ['stopped', 'expired', 'died'];
+export const hasEnded = (s: LabState | null): boolean => s !== null && ENDED.includes(s.phase);
 
 export interface LabStatus {
   scenario: ScenarioId;
-  /** running: processes alive; expired: TTL passed and nothing runs; dead: nothing runs before the TTL; starting: inject in progress or interrupted */
-  status: 'running' | 'expired' | 'dead' | 'starting';
+  /**
+   * running: processes alive; expired: TTL passed and nothing runs; stopped: `lab stop` ended it; dead: nothing
+   * runs before the TTL; starting: inject in progress or interrupted. After stopped/expired/dead only the
+   * manifest is left (for a late submit).
+   */
+  status: 'running' | 'expired' | 'stopped' | 'dead' | 'starting';
   state: LabState | null;
   processes: number;
+  /** pids of the lab's processes alive now (the state's pids may name processes that have ended) */
+  alive: number[];
   remainingSec: number | null;
 }
 
@@ -80,6 +102,61 @@ export function launcherScript(scenario: ScenarioId, seed: string, spec: FaultSp
     ...spec.processes.map((p) => `${p.command} &\necho $! > ${shq(`pids/${p.name}`)}`),
     'wait',
     'cleanup',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Run when the TTL ends (by the watchdog), and by systemd after its unit stops: ends what is left of the
+ * lab, removes its files, keeps the manifest (and the state, rewritten as ended) so a late submit works.
+ * It re-executes itself without the marker first, so neither it nor its own forks count as the lab's.
+ */
+export function expireScript(state: LabState): string {
+  const ended = (phase: LabState['phase']) => JSON.stringify({ ...state, pids: {}, pgid: undefined, phase, endedAt: '__ENDED_AT__' }, null, 2);
+  return [
+    '#!/bin/sh',
+    `# labctl: ends lab ${state.labId} (${state.scenario}) at its expiry; keeps lab-manifest.json for a late submit.`,
+    `[ -n "$LABCTL_LAB" ] && exec env -u LABCTL_LAB sh "$0" "$@"`,
+    'cd "$(dirname "$0")" || exit 0',
+    `marked() { ${markerPids(state.labId)}; }`,
+    'for p in $(marked); do kill -TERM $p 2>/dev/null; done',
+    'i=0; while [ $i -lt 20 ] && [ -n "$(marked)" ]; do sleep 0.1; i=$((i+1)); done',
+    'for round in 1 2 3; do for p in $(marked); do kill -KILL $p 2>/dev/null; done; [ -z "$(marked)" ] && break; sleep 0.2; done',
+    // a stop that got here first has already tidied up and said why the lab ended
+    `grep -q '"phase": "\\(stopped\\|expired\\|died\\)"' ${STATE_FILE} 2>/dev/null && exit 0`,
+    `now=$(date +%s); read exp < ${EXPIRES_AT} 2>/dev/null || exp=0; phase=expired; [ "$now" -lt "$exp" ] && phase=died`,
+    `if [ $phase = expired ]; then cat > ${STATE_FILE}.tmp <<'LABCTL_STATE'`,
+    ended('expired'),
+    'LABCTL_STATE',
+    `else cat > ${STATE_FILE}.tmp <<'LABCTL_STATE'`,
+    ended('died'),
+    'LABCTL_STATE',
+    'fi',
+    `sed -i "s/__ENDED_AT__/$(date -u +%Y-%m-%dT%H:%M:%S.000Z)/" ${STATE_FILE}.tmp && mv -f ${STATE_FILE}.tmp ${STATE_FILE}`,
+    `find . -mindepth 1 -maxdepth 1 ! -name 'lab-manifest*' ! -name ${STATE_FILE} -exec rm -rf {} +`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The watchdog: starts the launcher, sleeps until the epoch second in `expires-at` (re-read at least every
+ * minute, so `lab extend` only has to rewrite it) or until the launcher has ended by itself, then becomes
+ * expire.sh. It forks one `sleep` and one `date` per wake-up, so learners' exec traces stay quiet.
+ */
+export function watchdogScript(labId: string): string {
+  return [
+    '#!/bin/sh',
+    '# labctl watchdog: runs the fault until the time in expires-at, then expire.sh. Not marked itself, so the',
+    "# lab's processes are the fault's only.",
+    'cd "$(dirname "$0")" || exit 1',
+    `LABCTL_LAB=${shq(labId)} sh ./${LAUNCHER} & child=$!`,
+    'while kill -0 $child 2>/dev/null; do',
+    `  read exp < ${EXPIRES_AT} || exp=0; left=$((exp - $(date +%s)))`,
+    '  [ $left -le 0 ] && break',
+    '  [ $left -gt 60 ] && left=60',
+    '  sleep $left',
+    'done',
+    `exec sh ./${EXPIRE}`,
     '',
   ].join('\n');
 }
@@ -117,21 +194,24 @@ async function writeState(host: LabHost, state: LabState): Promise<void> {
 /** Shell that prints a lab's state file, whether its folder exists and how many marked processes run. */
 export function statusScript(stateDir: string, scenario: ScenarioId): string {
   const labDir = labDirOf(stateDir, scenario);
-  return `cat ${shq(`${labDir}/${STATE_FILE}`)} 2>/dev/null; echo; echo "__DIR=$(test -d ${shq(labDir)} && echo 1 || echo 0)"; echo "__PROCS=$(${markerPids(labIdOf(stateDir, scenario))} | wc -l)"`;
+  return `cat ${shq(`${labDir}/${STATE_FILE}`)} 2>/dev/null; echo; echo "__DIR=$(test -d ${shq(labDir)} && echo 1 || echo 0)"; echo "__PROCS=$(${markerPids(labIdOf(stateDir, scenario))} | tr '\\n' ' ')"`;
 }
 
 function parseStatus(scenario: ScenarioId, stdout: string): LabStatus | null {
   const [json, tail = ''] = stdout.split('__DIR=');
   const dirExists = tail.startsWith('1');
-  const processes = Number.parseInt(/__PROCS=\s*(\d+)/.exec(tail)?.[1] ?? '0', 10);
+  const alive = (/__PROCS=(.*)/.exec(tail)?.[1] ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const processes = alive.length;
   const state = parseState(json);
   if (!state && !dirExists && processes === 0) return null;
   const remainingSec = state ? Math.round((Date.parse(state.expiresAt) - Date.now()) / 1000) : null;
   let status: LabStatus['status'];
-  if (!state || state.phase === 'starting') status = 'starting';
-  else if (processes > 0) status = 'running';
-  else status = remainingSec !== null && remainingSec <= 0 ? 'expired' : 'dead';
-  return { scenario, status, state, processes, remainingSec };
+  if (processes > 0 && state?.phase !== 'starting') status = 'running';
+  else if (!state || state.phase === 'starting') status = 'starting';
+  else if (state.phase === 'stopped') status = 'stopped';
+  else if (state.phase === 'died') status = 'dead';
+  else status = state.phase === 'expired' || (remainingSec !== null && remainingSec <= 0) ? 'expired' : 'dead';
+  return { scenario, status, state, processes, alive, remainingSec };
 }
 
 export async function statusOf(host: LabHost, scenario: ScenarioId): Promise<LabStatus | null> {
@@ -195,6 +275,12 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
   const [manifestText, checksOut = ''] = rest.split('__MANIFEST_END=\n');
   const existing = parseStatus(scenario, statusOut);
   if (existing?.status === 'running' && existing.state) {
+    if (existing.state.seed === seed && existing.state.ttlSec !== ttlSec) {
+      throw new LabError(
+        `${scenario} is already running on ${t.describe()} (seed ${seed}, expires ${existing.state.expiresAt}); inject with another --ttl does not change it`,
+        `move its expiry: labctl lab extend ${scenario} --by DURATION; or start it afresh with the new TTL: labctl lab reset ${scenario} --ttl ${formatTtl(ttlSec)}`,
+      );
+    }
     if (existing.state.seed === seed) {
       const text = existing.state.manifestPath === manifestPath && manifestText.trim() ? manifestText : await t.readText(existing.state.manifestPath);
       const manifest = JSON.parse(text) as LabManifest;
@@ -207,7 +293,7 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
   }
   let checks = checksOut;
   if (existing) {
-    await stopFault(host, scenario); // expired, dead or half-injected leftovers
+    await stopFault(host, scenario, { purge: true }); // expired, dead or half-injected leftovers
     // the leftovers may have been what a check tripped on (a port still taken): check again without them
     checks = (await t.run(preflightScript(spec))).stdout;
   }
@@ -220,10 +306,12 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
 
   const now = new Date();
   const expires = new Date(now.getTime() + ttlSec * 1000);
+  const hostLabel = opts.hostLabel ?? (t.remote ? t.describe().replace(/^ssh /, '') : hostname());
   const state: LabState = {
     scenario,
     seed,
     ...(opts.learner ? { learner: opts.learner } : {}),
+    hostLabel,
     labId,
     supervisor,
     ...(supervisor === 'systemd' ? { unit: unitNameOf(labId) } : {}),
@@ -244,6 +332,9 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
   const files = [
     ...spec.files.map((f) => ({ ...f, path: `${labDir}/${f.path}` })),
     { path: `${labDir}/${LAUNCHER}`, content: launcherScript(scenario, seed, spec), mode: 0o755 },
+    { path: `${labDir}/${WATCHDOG}`, content: watchdogScript(labId), mode: 0o755 },
+    { path: `${labDir}/${EXPIRE}`, content: expireScript(state), mode: 0o755 },
+    { path: `${labDir}/${EXPIRES_AT}`, content: `${Math.floor(expires.getTime() / 1000)}\n` },
   ];
   const build = spec.build ? `LABCTL_LAB=${shq(labId)} ${spec.build} > build.log 2>&1 || { cat build.log >&2; exit 1; }` : 'true';
   const probesFs = scenario === 'fsync-latency';
@@ -256,7 +347,7 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
     scenario,
     seed,
     ...(opts.learner ? { learner: opts.learner } : {}),
-    host: opts.hostLabel ?? (t.remote ? t.describe().replace(/^ssh /, '') : hostname()),
+    host: hostLabel,
     createdAt: state.startedAt,
     expiresAt: state.expiresAt,
     facts,
@@ -291,7 +382,7 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
     return { state, manifest, manifestPath, already: false };
   } catch (err) {
     if (err instanceof StateNotCreated) throw err.error;
-    await stopFault(host, scenario).catch(() => undefined);
+    await stopFault(host, scenario, { purge: true }).catch(() => undefined);
     throw err;
   }
 }
@@ -347,33 +438,42 @@ function startScript(state: LabState, spec: FaultSpec, manifest: LabManifest, re
 
 function launchCommand(state: LabState): string {
   const dir = shq(state.labDir);
-  const marker = `LABCTL_LAB=${shq(state.labId)}`;
   if (state.supervisor === 'systemd') {
     return [
       'systemd-run --quiet --collect',
       `--unit=${shq(state.unit!)}`,
-      `--property=RuntimeMaxSec=${state.ttlSec}`,
+      `--property=RuntimeMaxSec=${state.ttlSec + SYSTEMD_BACKSTOP_SEC}`,
       '--property=CPUQuota=100%',
       '--property=IOWeight=50',
-      `--setenv=${marker}`,
-      `sh -c ${shq(`cd ${dir} && exec sh ./${LAUNCHER} >>${LOG} 2>&1`)}`,
+      shq(`--property=ExecStopPost=/bin/sh ${state.labDir}/${EXPIRE}`),
+      `sh -c ${shq(`cd ${dir} && exec sh ./${WATCHDOG} >>${LOG} 2>&1`)}`,
     ].join(' ');
   }
-  // setsid: own session and group, detached from labctl; $$ of that sh is the pgid timeout inherits by exec.
-  // timeout signals the whole group at expiry (TERM, then KILL 5 s later).
-  const inner = `echo $$ > pgid; exec timeout -k 5 ${state.ttlSec} sh ./${LAUNCHER}`;
-  return `cd ${dir} && ${marker} setsid sh -c ${shq(inner)} </dev/null >>${LOG} 2>&1 &`;
+  // setsid: own session and group, detached from labctl; the watchdog's pid is that group's id
+  const inner = `echo $$ > pgid; exec sh ./${WATCHDOG}`;
+  return `cd ${dir} && setsid sh -c ${shq(inner)} </dev/null >>${LOG} 2>&1 &`;
 }
 
 export interface StopResult {
   scenario: ScenarioId;
   /** processes that were still running */
   killed: number;
+  /** the fault's files were removed */
   removed: boolean;
+  /** the lab manifest was kept (for a late submit); false after --purge */
+  kept: boolean;
 }
 
-/** Stops one fault (or all), kills every marked process, removes its files. Idempotent. */
-export async function stopFault(host: LabHost, scenario?: string): Promise<StopResult[]> {
+export interface StopOptions {
+  /** also remove the lab manifest (and, stopping every fault, the learner key): nothing of the lab is left */
+  purge?: boolean;
+}
+
+/**
+ * Stops one fault (or all): ends every marked process and waits until each has exited, removes the fault's
+ * files, and keeps the manifest with the state marked "stopped" unless `purge`. Idempotent.
+ */
+export async function stopFault(host: LabHost, scenario?: string, opts: StopOptions = {}): Promise<StopResult[]> {
   const ids = scenario ? [assertScenarioId(scenario)] : [...SCENARIO_IDS];
   const out: StopResult[] = [];
   const t = host.transport;
@@ -382,18 +482,28 @@ export async function stopFault(host: LabHost, scenario?: string): Promise<StopR
     const labId = labIdOf(host.stateDir, id);
     const unit = unitNameOf(labId);
     const marked = markerPids(labId);
-    // one round trip: stop, sweep by marker, remove, report what there was
+    const state = `${labDir}/${STATE_FILE}`;
+    // one round trip: stop, sweep by marker, wait for every process to be gone, tidy, report what there was
     const script = [
-      `before=$(${marked} | wc -l); existed=0; [ -d ${shq(labDir)} ] && existed=1`,
-      `echo "__BEFORE=$before __EXISTED=$existed"`,
+      `found=$(${marked}); before=$(echo $found | wc -w); existed=0; [ -d ${shq(labDir)} ] && existed=1`,
+      `ended=0; grep -q '"phase": "\\(stopped\\|expired\\|died\\)"' ${shq(state)} 2>/dev/null && ended=1`,
+      `echo "__BEFORE=$before __EXISTED=$existed __ENDED=$ended"`,
       `[ "$before" -eq 0 ] && [ "$existed" -eq 0 ] && exit 0`,
+      opts.purge ? ':' : `[ "$before" -eq 0 ] && [ "$ended" -eq 1 ] && exit 0`,
+      `echo __STATE; cat ${shq(state)} 2>/dev/null; echo; echo __STATE_END`,
       `command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ] && { systemctl stop ${shq(unit)} 2>/dev/null; systemctl reset-failed ${shq(unit)} 2>/dev/null; }`,
+      // the watchdog (not marked) and its group first, so it cannot start expire.sh meanwhile
+      `pg=$(cat ${shq(`${labDir}/pgid`)} 2>/dev/null); [ -n "$pg" ] && [ "$(cat /proc/$pg/cmdline 2>/dev/null | tr '\\0' ' ')" = "sh ./${WATCHDOG} " ] && { found="$found $pg"; kill -TERM -$pg 2>/dev/null; }`,
       // TERM first so the launcher's trap removes scratch data, then KILL whatever is left
-      `pg=$(cat ${shq(`${labDir}/pgid`)} 2>/dev/null); [ -n "$pg" ] && grep -qzxF ${shq(`LABCTL_LAB=${labId}`)} /proc/$pg/environ 2>/dev/null && kill -TERM -$pg 2>/dev/null`,
       `for p in $(${marked}); do kill -TERM $p 2>/dev/null; done`,
       `i=0; while [ $i -lt 20 ] && [ -n "$(${marked})" ]; do sleep 0.1; i=$((i+1)); done`,
-      `for round in 1 2 3; do for p in $(${marked}); do kill -KILL $p 2>/dev/null; done; [ -z "$(${marked})" ] && break; sleep 0.2; done`,
-      `rm -rf ${shq(labDir)}`,
+      `for round in 1 2 3; do for p in $(${marked}); do kill -KILL $p 2>/dev/null; found="$found $p"; done; [ -z "$(${marked})" ] && break; sleep 0.2; done`,
+      // a killed process drops its marker (environ) before it has exited: wait for the pids themselves
+      `i=0; while [ $i -lt 50 ]; do left=0; for p in $found; do [ -d /proc/$p ] && [ "$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -c1)" != Z ] && left=1; done; [ $left -eq 0 ] && break; sleep 0.1; i=$((i+1)); done`,
+      `[ "$left" = 1 ] && { echo "__LEFT"; exit 1; }`,
+      opts.purge
+        ? `rm -rf ${shq(labDir)}`
+        : `[ -d ${shq(labDir)} ] && find ${shq(labDir)} -mindepth 1 -maxdepth 1 ! -name 'lab-manifest*' ! -name ${STATE_FILE} -exec rm -rf {} +; ls ${shq(labDir)}/lab-manifest* >/dev/null 2>&1 && echo __KEPT || rm -rf ${shq(labDir)}`,
       `test -z "$(${marked})"`,
     ].join('\n');
     const r = await t.run(script, { timeoutMs: 30_000 });
@@ -402,8 +512,90 @@ export async function stopFault(host: LabHost, scenario?: string): Promise<StopR
     }
     const before = Number(/__BEFORE=(\d+)/.exec(r.stdout)?.[1] ?? 0);
     const existed = /__EXISTED=1/.test(r.stdout);
+    const wasEnded = /__ENDED=1/.test(r.stdout);
     if (before === 0 && !existed) continue;
-    out.push({ scenario: id, killed: before, removed: existed });
+    if (before === 0 && wasEnded && !opts.purge) continue; // already stopped or expired: nothing to do
+    let kept = r.stdout.includes('__KEPT');
+    if (kept) {
+      const prior = parseState(/__STATE\n([\s\S]*?)\n__STATE_END/.exec(r.stdout)?.[1] ?? '');
+      if (prior && !hasEnded(prior)) {
+        await writeState(host, { ...prior, pids: {}, pgid: undefined, phase: 'stopped', endedAt: new Date().toISOString() });
+      } else if (!prior) {
+        // no readable state (labctl died mid-inject): nothing says whose lab it was, so nothing is worth keeping
+        await t.run(`rm -rf ${shq(labDir)}`);
+        kept = false;
+      }
+    }
+    out.push({ scenario: id, killed: before, removed: existed, kept });
   }
+  if (opts.purge && !scenario) await t.run(`rm -f ${shq(`${host.stateDir}/${LEARNER_KEY_FILE}`)}`);
+  return out;
+}
+
+/**
+ * Moves a running fault's expiry `bySec` later (from its current expiry, or from now if that has passed):
+ * the watchdog re-reads `expires-at` when it wakes. The manifest keeps the expiry it was made with.
+ */
+export async function extendFault(host: LabHost, scenario: string, bySec: number): Promise<LabState> {
+  const id = assertScenarioId(scenario);
+  const t = host.transport;
+  const st = await statusOf(host, id);
+  if (!st?.state || st.status !== 'running') {
+    throw new LabError(`${t.describe()}: ${id} is not running${st ? ` (${st.status})` : ''}: nothing to extend`, `start it again with the same variant: labctl lab reset ${id}`);
+  }
+  const from = Math.max(Date.parse(st.state.expiresAt), Date.now());
+  const expires = new Date(from + bySec * 1000);
+  if (st.state.supervisor === 'systemd') {
+    const limit = Date.parse(st.state.startedAt) + (st.state.ttlSec + SYSTEMD_BACKSTOP_SEC) * 1000;
+    if (expires.getTime() > limit) {
+      throw new LabError(`${t.describe()}: ${id} can run until ${new Date(limit).toISOString()} at most (its systemd unit's limit)`, `start it afresh with a longer TTL: labctl lab reset ${id} --ttl DURATION`);
+    }
+  }
+  const next: LabState = { ...st.state, expiresAt: expires.toISOString() };
+  const files = [
+    { path: `${next.labDir}/${EXPIRES_AT}.tmp`, content: `${Math.floor(expires.getTime() / 1000)}\n` },
+    { path: `${next.labDir}/${EXPIRE}.tmp`, content: expireScript(next), mode: 0o755 },
+  ];
+  mustSucceed(
+    await t.run(`${writeFilesCommand(files)} && mv -f ${shq(`${next.labDir}/${EXPIRE}.tmp`)} ${shq(`${next.labDir}/${EXPIRE}`)} && mv -f ${shq(`${next.labDir}/${EXPIRES_AT}.tmp`)} ${shq(`${next.labDir}/${EXPIRES_AT}`)} && ${writeStateCommand(next)}`),
+    `${t.describe()}: extending ${id}`,
+  );
+  return next;
+}
+
+/** `extendFault` for one scenario, or for every fault running on the host. */
+export async function extendFaults(host: LabHost, scenario: string | undefined, bySec: number): Promise<LabState[]> {
+  if (scenario) return [await extendFault(host, scenario, bySec)];
+  const running = (await labStatus(host)).filter((s) => s.status === 'running');
+  if (!running.length) throw new LabError(`${host.transport.describe()}: no fault is running: nothing to extend`, 'labctl lab status; labctl lab reset SCENARIO');
+  const out: LabState[] = [];
+  for (const s of running) out.push(await extendFault(host, s.scenario, bySec));
+  return out;
+}
+
+export interface ResetResult {
+  scenario: ScenarioId;
+  inject: InjectResult;
+}
+
+/**
+ * Stops a fault (whatever its state: running, stopped, expired) and injects the same variant again, for the
+ * same learner: a fresh start of the same lab. The TTL is `ttlSec`, else the one it was injected with.
+ */
+export async function resetFault(host: LabHost, scenario?: string, opts: { ttlSec?: number } = {}): Promise<ResetResult[]> {
+  const ids = scenario ? [assertScenarioId(scenario)] : [...SCENARIO_IDS];
+  const out: ResetResult[] = [];
+  for (const id of ids) {
+    const st = await statusOf(host, id);
+    if (!st?.state) {
+      if (scenario) throw new LabError(`${host.transport.describe()}: ${id} was never injected here (or was purged): nothing to reset`, `labctl lab inject ${id}`);
+      continue;
+    }
+    const prior = st.state;
+    await stopFault(host, id, { purge: true });
+    const inject = await injectFault(host, { scenario: id, seed: prior.seed, ttlSec: opts.ttlSec ?? prior.ttlSec, learner: prior.learner, hostLabel: prior.hostLabel });
+    out.push({ scenario: id, inject });
+  }
+  if (!out.length) throw new LabError(`${host.transport.describe()}: no lab to reset`, 'labctl lab inject SCENARIO');
   return out;
 }

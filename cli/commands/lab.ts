@@ -13,10 +13,10 @@ import { labHost, type LabHost } from '../../labs/host.ts';
 import { probeHost, renderProbe, type ProbeResult } from '../../labs/probe.ts';
 import { resolveSeed } from '../../labs/seed.ts';
 import { setupHost } from '../../labs/setup.ts';
-import { DEFAULT_TTL_SEC, injectFault, labStatus, stopFault, type LabStatus } from '../../labs/supervisor.ts';
+import { DEFAULT_TTL_SEC, extendFaults, hasEnded, injectFault, labStatus, resetFault, stopFault, type LabStatus } from '../../labs/supervisor.ts';
 import { classSecretFrom, DEFAULT_JOBS, DEFAULT_RETRIES, fanOutWithProgress, loadInventory, outcomesJson, placeLearnerKey, renderReadiness, renderSummary, requireClassSecret, selectHosts, type FanoutInventory, type HostOperation, type HostOutcome } from '../../labs/fanout/index.ts';
-import { checkOp, injectOp, probeOp, setupOp, statusOp, stopOp } from '../../labs/fanout/operations.ts';
-import { readinessMatrix, readinessOp, scheduledScenarios, type ReadinessSummary } from '../../labs/fanout/readiness.ts';
+import { checkOp, extendOp, injectOp, probeOp, resetOp, setupOp, statusOp, stopOp } from '../../labs/fanout/operations.ts';
+import { readinessColumns, readinessMatrix, readinessOp, scheduledScenarios, type ReadinessSummary } from '../../labs/fanout/readiness.ts';
 
 interface HostOpts {
   host?: string;
@@ -97,9 +97,13 @@ function renderStatus(list: LabStatus[]): string {
   const rows = [['SCENARIO', 'STATUS', 'SEED', 'PROCS', 'EXPIRES IN', 'SUPERVISOR', 'DETAILS']];
   for (const s of list) {
     const st = s.state;
-    const expires = s.remainingSec === null ? '-' : s.remainingSec > 0 ? formatDuration(s.remainingSec) : 'expired';
-    const pids = st ? Object.entries(st.pids).map(([n, p]) => `${n}=${p}`).join(' ') : '';
-    const details = [pids, st?.port ? `port ${st.port}` : ''].filter(Boolean).join(', ');
+    const ended = hasEnded(st);
+    const expires = s.remainingSec === null || ended ? '-' : s.remainingSec > 0 ? formatDuration(s.remainingSec) : 'expired';
+    // only processes alive now: a pid recorded at inject may have ended since
+    const pids = st ? Object.entries(st.pids).filter(([, p]) => s.alive.includes(p)).map(([n, p]) => `${n}=${p}`).join(' ') : '';
+    const details = ended
+      ? `ended ${st?.endedAt ?? ''}; lab-manifest.json kept for submit (lab stop --purge removes it)`
+      : [pids, s.status === 'running' && st?.port ? `port ${st.port}` : ''].filter(Boolean).join(', ');
     rows.push([s.scenario, s.status, st?.seed ?? '?', String(s.processes), expires, st?.supervisor ?? '?', details]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -139,7 +143,7 @@ The whole class (every host of inventory.json in parallel; a per-host summary, -
   $ npx labctl lab stop --inventory inventory.json --learner ana --learner ben
 
 inventory.json is \`terraform output -json inventory\`: {class, scenarios?, hosts: [{learner, distro, host, user, port?}]}.
-A host may also set "stateDir" (its lab state dir, default /var/lib/labctl), so several entries can be one machine.
+A host may also set "stateDir" (its lab state dir, default /var/lib/labctl). One lab per host: two learners on one host are refused.
 Transient SSH failures (connection refused/reset/timed out) are retried with exponential backoff; auth errors are not.
 Progress goes to stderr: live rows in a terminal, timestamped lines when piped or when CI is set.`,
     );
@@ -232,21 +236,57 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       print(o.json ? JSON.stringify(list, null, 2) : renderStatus(list));
     });
 
-  withFanout(lab.command('stop').description('stop one fault or all of them and remove their files (idempotent)'))
+  withFanout(
+    lab
+      .command('stop')
+      .description('stop one fault or all of them: returns once every process has exited; removes their files but the manifest (idempotent)'),
+  )
     .argument('[scenario]', scenarioList)
+    .option('--purge', 'also remove the lab manifest (and, for every fault, the learner key): the learner can no longer submit from the host')
     .option('--json', 'with --inventory: print JSON')
-    .action(async (id: string | undefined, o: FanoutFlags) => {
+    .action(async (id: string | undefined, o: FanoutFlags & { purge?: boolean }) => {
       if (id !== undefined) assertScenarioId(id);
-      if (o.inventory) return finish(await (await fanoutFrom(o)).run(stopOp(id)), o);
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(stopOp(id, { purge: o.purge })), o);
       const host = hostFrom(o);
-      const stopped = await stopFault(host, id);
+      const stopped = await stopFault(host, id, { purge: o.purge });
       if (!stopped.length) return print(`nothing to stop on ${host.transport.describe()}`);
-      for (const s of stopped) print(`${pc.green('✔')} ${s.scenario} stopped (${s.killed} process(es) ended, files removed)`);
+      for (const s of stopped) {
+        print(`${pc.green('✔')} ${s.scenario} ${o.purge ? 'purged' : 'stopped'} (${s.killed} process(es) ended, files removed${s.kept ? '; lab-manifest.json kept so the learner can still submit' : ''})`);
+      }
+      if (stopped.some((s) => s.kept)) print(pc.dim(`remove the manifest and learner key too: labctl lab stop${id ? ` ${id}` : ''} --purge`));
+    });
+
+  withFanout(lab.command('extend').description('move the expiry of running faults later, without restarting them'))
+    .argument('[scenario]', `${scenarioList} (default: every running fault)`)
+    .requiredOption('--by <duration>', 'how much later, e.g. 30m, 1h')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, o: FanoutFlags & { by: string }) => {
+      if (id !== undefined) assertScenarioId(id);
+      const bySec = parseDuration(o.by, '--by');
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(extendOp(id, bySec)), o);
+      const host = hostFrom(o);
+      const states = await extendFaults(host, id, bySec);
+      if (o.json) return print(JSON.stringify(states, null, 2));
+      for (const s of states) print(`${pc.green('✔')} ${s.scenario} now expires ${s.expiresAt} (in ${formatDuration(Math.round((Date.parse(s.expiresAt) - Date.now()) / 1000))})`);
+    });
+
+  withFanout(lab.command('reset').description('stop a lab and inject the same variant again (same learner and seed): a fresh start'))
+    .argument('[scenario]', `${scenarioList} (default: every lab on the host, running or ended)`)
+    .option('--ttl <duration>', 'TTL of the new start (default: the TTL it was injected with)')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, o: FanoutFlags & { ttl?: string }) => {
+      if (id !== undefined) assertScenarioId(id);
+      const ttlSec = o.ttl === undefined ? undefined : parseDuration(o.ttl);
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(resetOp(id, { ttlSec })), o);
+      const host = hostFrom(o);
+      const done = await resetFault(host, id, { ttlSec });
+      if (o.json) return print(JSON.stringify(done.map((d) => d.inject.state), null, 2));
+      for (const d of done) print(`${pc.green('✔')} ${d.scenario} reset on ${host.transport.describe()} (seed ${d.inject.state.seed}); expires ${d.inject.state.expiresAt}`);
     });
 
   withFanout(lab.command('check').description('capture with the working tools, grade the evidence, say whether the fault is visible; --all: readiness of every scheduled fault'))
     .argument('[scenario]', scenarioList)
-    .option('--all', 'readiness: every scheduled fault (--scenario, else the inventory\'s scenarios, else all) on every host')
+    .option('--all', 'readiness: every scheduled fault (--scenario, else the inventory\'s scenarios, else the faults injected on each host) on every host')
     .option('--scenario <id>', 'with --all: the faults to prove (repeatable, or a,b)', collect)
     .option('--duration <duration>', 'how long each tool traces', '5s')
     .option('--json', 'print the grade report (with --inventory/--all: the per-host results) as JSON')
@@ -275,22 +315,23 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
 /** `lab check --all`: the readiness matrix, over the inventory or for the one host. */
 async function checkAll(o: FanoutFlags & { scenario?: string[] }, durationSec: number): Promise<void> {
   const flagged = o.scenario?.map(assertScenarioId);
-  let scenarios: ScenarioId[];
+  let scheduled: ScenarioId[] | 'injected';
   let outcomes: HostOutcome<ReadinessSummary>[];
   if (o.inventory) {
     const f = await fanoutFrom(o);
-    scenarios = scheduledScenarios(flagged, f.inventory.scenarios);
-    outcomes = await f.run(readinessOp({ scenarios, durationSec }));
+    scheduled = scheduledScenarios(flagged, f.inventory.scenarios);
+    outcomes = await f.run(readinessOp({ scenarios: scheduled, durationSec }));
   } else {
-    scenarios = scheduledScenarios(flagged, undefined);
+    scheduled = scheduledScenarios(flagged, undefined);
     const host = hostFrom(o);
     const address = host.transport.remote ? host.transport.describe().replace(/^ssh /, '') : 'local';
     const one = { learner: '-', distro: '-', address, target: { host: address }, index: 0 };
-    outcomes = await fanOutWithProgress([one], readinessOp({ scenarios, durationSec }), { labHostFor: () => host, retries: 0, view: 'none' });
+    outcomes = await fanOutWithProgress([one], readinessOp({ scenarios: scheduled, durationSec }), { labHostFor: () => host, retries: 0, view: 'none' });
   }
+  const scenarios = readinessColumns(outcomes, scheduled);
   const matrix = readinessMatrix(outcomes, scenarios);
   if (o.json) {
     print(JSON.stringify(outcomesJson(matrix.map((m) => ({ ...m.outcome, result: { cells: m.cells } }))), null, 2));
   } else print(renderReadiness(matrix, scenarios, { color: colorOut() }));
-  process.exitCode = matrix.every((m) => m.cells.every((c) => c.state === 'ready')) ? 0 : 1;
+  process.exitCode = matrix.every((m) => m.cells.length > 0 && m.cells.every((c) => c.state === 'ready')) ? 0 : 1;
 }

@@ -81,7 +81,28 @@ export function parseInventory(text: string, file: string): FanoutInventory {
     const target: SshTarget = { user: h.user, host: h.host.replace(/^\[|\]$/g, ''), ...(h.port ? { port: h.port } : {}) };
     return { learner: h.learner, distro: h.distro, address: hostAddress(target), target, ...(h.stateDir ? { stateDir: h.stateDir } : {}), index };
   });
+  refuseSharedHosts(hosts, file);
   return { file, class: parsed.data.class, ...(parsed.data.scenarios ? { scenarios: parsed.data.scenarios } : {}), hosts };
+}
+
+/**
+ * One lab per host: two learners on one machine cannot have labs of their own, whatever their state dirs,
+ * because every eBPF tool sees every process on a kernel: each would capture (and be graded on) the other's
+ * fault too. Entries are the same machine when they have the same address and SSH port.
+ */
+function refuseSharedHosts(hosts: FanoutHost[], file: string): void {
+  const byMachine = new Map<string, FanoutHost>();
+  for (const h of hosts) {
+    const key = `${h.target.host.toLowerCase()}:${h.target.port ?? 22}`;
+    const first = byMachine.get(key);
+    if (first && first.learner !== h.learner) {
+      throw new LabError(
+        `${file}: hosts[${first.index}] (learner ${first.learner}) and hosts[${h.index}] (learner ${h.learner}) are the same host ${h.target.host}${h.target.port ? `:${h.target.port}` : ''}: one lab per host`,
+        'every eBPF tool sees every process on a kernel, so each learner would capture the other\'s fault: give each learner their own VM (`labctl classroom deploy` does), or run their labs one after another',
+      );
+    }
+    byMachine.set(key, first ?? h);
+  }
 }
 
 export async function loadInventory(file: string): Promise<FanoutInventory> {

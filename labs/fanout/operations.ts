@@ -5,7 +5,7 @@ import { checkScenario } from '../check.ts';
 import { formatDuration } from '../duration.ts';
 import { probeHost, type ProbeResult } from '../probe.ts';
 import { setupHost, type StepOutcome } from '../setup.ts';
-import { injectFault, labStatus, stopFault, type LabStatus, type StopResult } from '../supervisor.ts';
+import { extendFaults, injectFault, labStatus, resetFault, stopFault, type LabState, type LabStatus, type StopResult } from '../supervisor.ts';
 import { bootFailed, describeBoot, readBootStatus, type BootStatus } from './boot-status.ts';
 import type { FanoutHost } from './inventory.ts';
 import { placeLearnerKey } from './learner-key.ts';
@@ -68,12 +68,40 @@ export function statusOp(): HostOperation<LabStatus[]> {
   };
 }
 
-export function stopOp(scenario?: string): HostOperation<StopResult[]> {
+export function stopOp(scenario?: string, o: { purge?: boolean } = {}): HostOperation<StopResult[]> {
   return async ({ lab, progress }) => {
-    progress(`stopping ${scenario ?? 'every fault'}`);
-    const stopped = await stopFault(lab, scenario);
-    const message = stopped.length ? stopped.map((s) => `${s.scenario} stopped (${s.killed} process(es))`).join('; ') : 'nothing to stop';
+    progress(`${o.purge ? 'stopping and purging' : 'stopping'} ${scenario ?? 'every fault'}`);
+    const stopped = await stopFault(lab, scenario, o);
+    const message = stopped.length
+      ? stopped.map((s) => `${s.scenario} ${o.purge ? 'purged' : 'stopped'} (${s.killed} process(es))${s.kept ? ', manifest kept' : ''}`).join('; ')
+      : 'nothing to stop';
     return { ok: true, message, result: stopped };
+  };
+}
+
+export function extendOp(scenario: string | undefined, bySec: number): HostOperation<LabState[]> {
+  return async ({ lab, progress }) => {
+    progress(`extending ${scenario ?? 'every running fault'} by ${formatDuration(bySec)}`);
+    const states = await extendFaults(lab, scenario, bySec);
+    return { ok: true, message: states.map((s) => `${s.scenario} now expires ${s.expiresAt}`).join('; '), result: states };
+  };
+}
+
+export interface ResetSummary {
+  scenario: ScenarioId;
+  seed: string;
+  expiresAt: string;
+}
+
+export function resetOp(scenario: string | undefined, o: { ttlSec?: number } = {}): HostOperation<ResetSummary[]> {
+  return async ({ lab, progress }) => {
+    progress(`resetting ${scenario ?? 'every lab'}`);
+    const done = await resetFault(lab, scenario, o);
+    return {
+      ok: true,
+      message: done.map((d) => `${d.scenario} reset (seed ${d.inject.state.seed}, expires ${d.inject.state.expiresAt})`).join('; '),
+      result: done.map((d) => ({ scenario: d.scenario, seed: d.inject.state.seed, expiresAt: d.inject.state.expiresAt })),
+    };
   };
 }
 

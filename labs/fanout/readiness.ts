@@ -2,7 +2,7 @@ import { SCENARIO_IDS, type ScenarioId } from '../../scenarios/variants.ts';
 import { checkScenario } from '../check.ts';
 import { LabError } from '../errors.ts';
 import { probeHost } from '../probe.ts';
-import { statusOf } from '../supervisor.ts';
+import { labStatus, statusOf } from '../supervisor.ts';
 import { bootFailed, describeBoot, readBootStatus, type BootStatus } from './boot-status.ts';
 import { isTransientSshFailure } from './retry.ts';
 import type { HostOperation, HostOutcome } from './run.ts';
@@ -30,11 +30,11 @@ export interface ReadinessSummary {
   boot?: BootStatus | null;
 }
 
-/** Scenarios to prove: `--scenario` list, else the inventory's `scenarios`, else all of them. */
-export function scheduledScenarios(flag: ScenarioId[] | undefined, inventory: ScenarioId[] | undefined): ScenarioId[] {
+/** Scenarios to prove: `--scenario` list, else the inventory's `scenarios`, else what each host has injected. */
+export function scheduledScenarios(flag: ScenarioId[] | undefined, inventory: ScenarioId[] | undefined): ScenarioId[] | 'injected' {
   if (flag?.length) return [...new Set(flag)];
   if (inventory?.length) return [...new Set(inventory)];
-  return [...SCENARIO_IDS];
+  return 'injected';
 }
 
 /** SSH trouble belongs to the host (retried, then "unreachable"), not to one scenario's cell. */
@@ -42,16 +42,31 @@ function isHostLevel(err: unknown): boolean {
   return isTransientSshFailure(err) || (err instanceof LabError && /: (?:host unreachable|ssh failed|authentication failed|host key verification failed|sudo refused)/.test(err.message));
 }
 
-export function readinessOp(o: { scenarios: ScenarioId[]; durationSec: number }): HostOperation<ReadinessSummary> {
+/**
+ * `scenarios`: the faults every host must have ready, or 'injected': each host's own injected faults only
+ * (running or ended, not purged), so a host where one fault was injected is not "1/3 ready".
+ */
+export function readinessOp(o: { scenarios: ScenarioId[] | 'injected'; durationSec: number }): HostOperation<ReadinessSummary> {
   return async ({ lab, progress }) => {
     const cells: ReadinessCell[] = [];
+    const statuses = o.scenarios === 'injected' ? await labStatus(lab) : undefined;
+    const scenarios = statuses ? statuses.map((s) => s.scenario) : (o.scenarios as ScenarioId[]);
+    if (!scenarios.length) return { ok: false, message: 'no fault injected (labctl lab inject SCENARIO)', result: { cells, boot: await readBootStatus(lab) } };
     progress('probing tools');
     const probe = await probeHost(lab);
     const boot = await readBootStatus(lab);
-    for (const scenario of o.scenarios) {
-      const st = await statusOf(lab, scenario);
+    for (const scenario of scenarios) {
+      const st = statuses ? (statuses.find((s) => s.scenario === scenario) ?? null) : await statusOf(lab, scenario);
       if (!st || st.status !== 'running') {
-        const why = !st ? 'no fault injected' : st.status === 'expired' ? `its fault expired at ${st.state?.expiresAt}` : st.status === 'dead' ? 'its fault is no longer running' : 'inject did not finish';
+        const why = !st
+          ? 'no fault injected'
+          : st.status === 'expired'
+            ? `its fault expired at ${st.state?.expiresAt}`
+            : st.status === 'stopped'
+              ? `its fault was stopped at ${st.state?.endedAt}`
+              : st.status === 'dead'
+                ? 'its fault is no longer running'
+                : 'inject did not finish';
         cells.push({ scenario, state: 'not-injected', detail: `${why} (labctl lab inject ${scenario})` });
         continue;
       }
@@ -85,6 +100,13 @@ export function readinessOp(o: { scenarios: ScenarioId[]; durationSec: number })
       result: { cells, boot },
     };
   };
+}
+
+/** The matrix's columns: the scheduled scenarios, or every scenario injected on some host. */
+export function readinessColumns(outcomes: HostOutcome<ReadinessSummary>[], scheduled: ScenarioId[] | 'injected'): ScenarioId[] {
+  if (scheduled !== 'injected') return scheduled;
+  const seen = new Set(outcomes.flatMap((o) => o.result?.cells.map((c) => c.scenario) ?? []));
+  return SCENARIO_IDS.filter((id) => seen.has(id));
 }
 
 /** The host x scenario matrix, with unreachable hosts filled in. */

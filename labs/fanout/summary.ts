@@ -60,7 +60,8 @@ const CELL_TEXT: Record<CellState, string> = { ready: 'ready', 'not-visible': 'N
 export function renderReadiness(matrix: { outcome: HostOutcome<unknown>; cells: ReadinessCell[] }[], scenarios: ScenarioId[], o: { color?: boolean } = {}): string {
   const rows = [['LEARNER', 'DISTRO', 'HOST', ...scenarios.map((s) => s.toUpperCase())]];
   for (const { outcome, cells } of matrix) {
-    rows.push([outcome.host.learner, outcome.host.distro, outcome.host.address, ...scenarios.map((s) => CELL_TEXT[cells.find((c) => c.scenario === s)?.state ?? 'unreachable'])]);
+    // '-': not scheduled on this host (check --all without a schedule proves what each host has injected)
+    rows.push([outcome.host.learner, outcome.host.distro, outcome.host.address, ...scenarios.map((s) => { const c = cells.find((x) => x.scenario === s); return c ? CELL_TEXT[c.state] : '-'; })]);
   }
   const paint = o.color
     ? (r: number, c: number, cell: string) => (r === 0 || c < 3 ? cell : cell.startsWith('ready') ? pc.green(cell) : cell.startsWith('not injected') ? pc.yellow(cell) : pc.red(cell))
@@ -71,10 +72,11 @@ export function renderReadiness(matrix: { outcome: HostOutcome<unknown>; cells: 
     // a single host checked without an inventory has no learner: its address names it
     const who = h.learner === '-' ? h.address : `${h.learner}/${h.distro}`;
     const bad = cells.filter((c) => c.state !== 'ready');
+    if (outcome.result !== undefined && !cells.length) details.push(`${who}: ${outcome.message}`);
     if (outcome.result === undefined && bad.length) details.push(`${who}: unreachable: ${bad[0].detail}`);
     else for (const c of bad) details.push(`${who} ${c.scenario}: ${CELL_TEXT[c.state].toLowerCase()}: ${c.detail}`);
   }
-  const total = matrix.length * scenarios.length;
+  const total = matrix.reduce((n, m) => n + m.cells.length, 0);
   const ready = matrix.reduce((n, m) => n + m.cells.filter((c) => c.state === 'ready').length, 0);
   const readyHosts = matrix.filter((m) => m.cells.length > 0 && m.cells.every((c) => c.state === 'ready')).length;
   return [table(rows, paint), '', ...details, ...(details.length ? [''] : []), `${ready}/${total} faults ready; ${readyHosts}/${matrix.length} hosts ready for class`].join('\n');

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,10 +225,28 @@ describe('inventory', () => {
     expect(() => selectHosts(inv, { learners: ['ben'], distro: 'rhel' })).toThrow(/no host matches --distro rhel for ben/);
   });
 
-  it('schedules --scenario, else the inventory list, else every scenario', () => {
+  it('schedules --scenario, else the inventory list, else what each host has injected', () => {
     expect(scheduledScenarios(['offcpu-lock'], ['ghost-load'])).toEqual(['offcpu-lock']);
     expect(scheduledScenarios(undefined, ['ghost-load', 'ghost-load'])).toEqual(['ghost-load']);
-    expect(scheduledScenarios(undefined, undefined)).toEqual(['ghost-load', 'offcpu-lock', 'fsync-latency']);
+    expect(scheduledScenarios(undefined, undefined)).toBe('injected');
+  });
+
+  it('refuses two learners on one host (same address and port), naming both, whatever their state dirs', () => {
+    const shared = { class: 'x', hosts: [
+      { learner: 'ana', distro: 'ubuntu', host: '10.0.0.5', user: 'ubuntu', stateDir: '/srv/ana' },
+      { learner: 'ben', distro: 'ubuntu', host: '10.0.0.9', user: 'ubuntu' },
+      { learner: 'cy', distro: 'ubuntu', host: '10.0.0.5', user: 'root', port: 22, stateDir: '/srv/cy' },
+    ] };
+    let err: LabError | undefined;
+    try {
+      parseInventory(JSON.stringify(shared), INV);
+    } catch (e) {
+      err = e as LabError;
+    }
+    expect(err?.message).toBe('class.json: hosts[0] (learner ana) and hosts[2] (learner cy) are the same host 10.0.0.5:22: one lab per host');
+    expect(err?.hint).toMatch(/every eBPF tool sees every process on a kernel/);
+    // another port is another machine (port forwarding to VMs); the same learner's second distro is not a conflict
+    expect(parseInventory(JSON.stringify({ ...shared, hosts: [shared.hosts[0], { ...shared.hosts[2], port: 2222 }] }), INV).hosts).toHaveLength(2);
   });
 });
 
@@ -398,6 +416,22 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
       expect(deriveSeed(secret, 'ana', 'offcpu-lock')).not.toBe(deriveSeed(secret, 'ben', 'offcpu-lock'));
     }, 90_000);
 
+    it('inject again with another --ttl is refused; extend --inventory moves every expiry', async () => {
+      const again = await labctl(['lab', 'inject', 'offcpu-lock', '--inventory', invFile, '--ttl', '5m', '--out-dir', out(), '--json', '--retries', '0'], { ...env, LABCTL_CLASS_SECRET: secret });
+      expect(again.code).toBe(1);
+      for (const j of JSON.parse(again.stdout) as { error: { message: string; hint: string } }[]) {
+        expect(j.error.message).toMatch(/inject with another --ttl does not change it/);
+        expect(j.error.hint).toMatch(/labctl lab extend offcpu-lock --by DURATION/);
+      }
+      const before = JSON.parse(readFileSync(join(stateOf('live-ana'), 'offcpu-lock', 'state.json'), 'utf8')).expiresAt;
+      const res = await labctl(['lab', 'extend', '--by', '10m', '--inventory', invFile, '--json'], env);
+      expect(res.code, res.stderr).toBe(0);
+      const json = JSON.parse(res.stdout) as { learner: string; result: { scenario: string; expiresAt: string }[] }[];
+      expect(json.map((j) => [j.learner, j.result.map((r) => r.scenario)])).toEqual([['ana', ['offcpu-lock']], ['ben', ['offcpu-lock']]]);
+      expect(Date.parse(json[0].result[0].expiresAt) - Date.parse(before)).toBe(600_000);
+      expect(readFileSync(join(stateOf('live-ana'), 'offcpu-lock', 'expires-at'), 'utf8').trim()).toBe(String(Math.floor(Date.parse(json[0].result[0].expiresAt) / 1000)));
+    }, 60_000);
+
     it('check --all: ready where injected, not injected where not, unreachable for a dead host; exit 1', async () => {
       const dead = await pool.start();
       dead.kill();
@@ -423,6 +457,11 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
       expect(cells('cy')).toEqual([['offcpu-lock', 'unreachable'], ['fsync-latency', 'unreachable']]);
       expect(json.map((j) => j.ok)).toEqual([false, false, false]);
       expect(json[0].result.cells[1].detail).toMatch(/no fault injected/);
+      // without a schedule, each host's injected faults are what counts: "2/2", not "2/6"
+      const injected = await labctl(['lab', 'check', '--all', '--inventory', invFile, '--duration', '3s', '--retries', '0'], env);
+      expect(injected.code, injected.stdout + injected.stderr).toBe(0);
+      expect(injected.stdout).toMatch(/^LEARNER\s+DISTRO\s+HOST\s+OFFCPU-LOCK$/m);
+      expect(injected.stdout).toContain('2/2 faults ready; 2/2 hosts ready for class');
     }, 90_000);
 
     it('single-host inject --learner --secret also leaves the learner key', async () => {
@@ -439,15 +478,23 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
       expect(stopped.map((x) => x.scenario)).toEqual(['ghost-load']);
     }, 60_000);
 
-    it('stop --inventory ends both faults and removes their files', async () => {
+    it('stop --inventory ends both faults and removes their files but the manifest; --purge removes the rest', async () => {
       const res = await labctl(['lab', 'stop', '--inventory', invFile], env);
       expect(res.code, res.stderr).toBe(0);
-      expect(res.stdout).toMatch(/^ana\s+debian\s+\S+\s+ok\s+.*offcpu-lock stopped/m);
+      expect(res.stdout).toMatch(/^ana\s+debian\s+\S+\s+ok\s+.*offcpu-lock stopped \(\d+ process\(es\)\), manifest kept/m);
       expect(res.stdout).toMatch(/2\/2 hosts ok/);
       for (const l of ['ana', 'ben']) {
-        expect(existsSync(join(stateOf(`live-${l}`), 'offcpu-lock'))).toBe(false);
-        // the key stays: the learner signs the submission after the lab ends
+        // the manifest and key stay: the learner signs the submission after the lab ends
+        expect(readdirSync(join(stateOf(`live-${l}`), 'offcpu-lock')).sort()).toEqual(['lab-manifest.json', 'state.json']);
         expect(existsSync(join(stateOf(`live-${l}`), 'learner.key'))).toBe(true);
+      }
+      const status = await labctl(['lab', 'status', '--inventory', invFile], env);
+      expect(status.stdout).toMatch(/^ana\s+debian\s+\S+\s+ok\s+.*offcpu-lock stopped$/m);
+      const purge = await labctl(['lab', 'stop', '--purge', '--inventory', invFile], env);
+      expect(purge.code, purge.stderr).toBe(0);
+      for (const l of ['ana', 'ben']) {
+        expect(existsSync(join(stateOf(`live-${l}`), 'offcpu-lock'))).toBe(false);
+        expect(existsSync(join(stateOf(`live-${l}`), 'learner.key'))).toBe(false);
       }
     }, 60_000);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labHost } from '../../labs/host.ts';
-import { injectFault, labIdOf, labStatus, launcherScript, readState, statusOf, stopFault } from '../../labs/supervisor.ts';
+import { extendFault, injectFault, labIdOf, labStatus, launcherScript, readState, resetFault, statusOf, stopFault } from '../../labs/supervisor.ts';
 import { faultFor } from '../../labs/faults/index.ts';
 import { variantFacts } from '../../scenarios/variants.ts';
 import { hasCommand, isRoot, skipUnlessRequired } from '../support/live.ts';
@@ -22,6 +22,18 @@ function markedPids(labId: string): number[] {
   }
   return out;
 }
+
+/** a pid that has exited: gone from /proc, or a zombie waiting to be reaped */
+function exited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+const filesOf = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : null);
 
 function portOpen(port: number): boolean {
   try {
@@ -54,7 +66,7 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('inject twice does not duplicate; stop leaves no process, file or port behind; stop again is a no-op', async () => {
+  it('inject twice does not duplicate; stop returns once every process has exited, leaves no file or port but the manifest; stop again is a no-op; --purge removes the manifest', async () => {
     const first = await injectFault(host, { scenario: 'ghost-load', seed: 'sup-test-1', ttlSec: 120 });
     expect(first.already).toBe(false);
     const labId = labIdOf(stateDir, 'ghost-load');
@@ -63,7 +75,9 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     expect(first.state.phase).toBe('running');
     expect(first.state.pgid).toBeGreaterThan(1);
     const pidsBefore = markedPids(labId);
-    expect(pidsBefore).toContain(first.state.pgid);
+    // the watchdog leads the group, unmarked: the lab's processes are the fault's own
+    expect(readFileSync(`/proc/${first.state.pgid}/cmdline`, 'utf8')).toBe('sh\0./watchdog.sh\0');
+    expect(pidsBefore).not.toContain(first.state.pgid);
     expect(pidsBefore).toContain(first.state.pids[String(first.manifest.facts.parent_comm)]);
 
     const second = await injectFault(host, { scenario: 'ghost-load', seed: 'sup-test-1', ttlSec: 120 });
@@ -80,21 +94,29 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     expect(loops.length).toBeLessThanOrEqual(2); // the script and at most one $(date) subshell fork of it
 
     await expect(injectFault(host, { scenario: 'ghost-load', seed: 'other-seed', ttlSec: 120 })).rejects.toThrow(/already running .* with seed sup-test-1/);
+    // the same variant with another TTL is not silently ignored
+    await expect(injectFault(host, { scenario: 'ghost-load', seed: 'sup-test-1', ttlSec: 600 })).rejects.toThrow(/inject with another --ttl does not change it/);
 
     const status = await statusOf(host, 'ghost-load');
     expect(status).toMatchObject({ status: 'running' });
     expect(status!.remainingSec).toBeGreaterThan(100);
 
     const stopped = await stopFault(host, 'ghost-load');
-    expect(stopped).toEqual([{ scenario: 'ghost-load', killed: expect.any(Number), removed: true }]);
+    expect(stopped).toEqual([{ scenario: 'ghost-load', killed: expect.any(Number), removed: true, kept: true }]);
+    // right after stop returns: every process it found has exited, the watchdog included
+    expect([...pidsBefore, first.state.pgid!].filter((p) => !exited(p))).toEqual([]);
     expect(markedPids(labId)).toEqual([]);
-    expect(existsSync(join(stateDir, 'ghost-load'))).toBe(false);
+    expect(filesOf(join(stateDir, 'ghost-load'))).toEqual(['lab-manifest.json', 'state.json']);
     expect(portOpen(port)).toBe(false);
+    const after = await statusOf(host, 'ghost-load');
+    expect(after).toMatchObject({ status: 'stopped', processes: 0, alive: [], state: { phase: 'stopped', pids: {} } });
     expect(await stopFault(host, 'ghost-load')).toEqual([]);
+    expect(await stopFault(host, 'ghost-load', { purge: true })).toEqual([{ scenario: 'ghost-load', killed: 0, removed: true, kept: false }]);
+    expect(existsSync(join(stateDir, 'ghost-load'))).toBe(false);
     expect(await labStatus(host)).toEqual([]);
   });
 
-  it('a fault expires by itself at its TTL (3 s): processes gone, scratch data removed, status "expired"', async () => {
+  it('a fault expires by itself at its TTL (3 s): processes gone, files removed but the manifest, status "expired" without pids', async () => {
     const r = await injectFault(host, { scenario: 'fsync-latency', seed: 'ttl-test', ttlSec: 3 });
     const labId = labIdOf(stateDir, 'fsync-latency');
     const dataFile = join(r.state.labDir, 'data', String(r.manifest.facts.file_name));
@@ -104,7 +126,12 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     while (markedPids(labId).length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
     expect(markedPids(labId)).toEqual([]);
     expect(existsSync(dataFile)).toBe(false);
-    expect((await statusOf(host, 'fsync-latency'))?.status).toBe('expired');
+    // expire.sh runs right after the processes end
+    const tidy = Date.now() + 10_000;
+    while ((filesOf(r.state.labDir)?.length ?? 0) > 2 && Date.now() < tidy) await new Promise((res) => setTimeout(res, 200));
+    expect(filesOf(r.state.labDir)).toEqual(['lab-manifest.json', 'state.json']);
+    expect(exited(r.state.pgid!)).toBe(true);
+    expect(await statusOf(host, 'fsync-latency')).toMatchObject({ status: 'expired', alive: [], state: { phase: 'expired', pids: {} } });
     // inject after expiry starts a fresh one rather than saying "already running"
     const again = await injectFault(host, { scenario: 'fsync-latency', seed: 'ttl-test', ttlSec: 60 });
     expect(again.already).toBe(false);
@@ -124,7 +151,34 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     expect(markedPids(labId)).toContain(stray.pid);
     await stopFault(host);
     expect(markedPids(labId)).toEqual([]);
+    expect(exited(stray.pid!)).toBe(true);
+    expect(filesOf(r.state.labDir)).toEqual(['lab-manifest.json', 'state.json']);
+    await stopFault(host, undefined, { purge: true });
     expect(existsSync(r.state.labDir)).toBe(false);
+  });
+
+  it('extend moves the expiry (the fault outlives its first TTL); reset starts the same variant afresh', async () => {
+    const r = await injectFault(host, { scenario: 'ghost-load', seed: 'extend-me', ttlSec: 4 });
+    const labId = labIdOf(stateDir, 'ghost-load');
+    const extended = await extendFault(host, 'ghost-load', 60);
+    expect(Date.parse(extended.expiresAt) - Date.parse(r.state.expiresAt)).toBe(60_000);
+    await new Promise((res) => setTimeout(res, 7000));
+    const st = await statusOf(host, 'ghost-load');
+    expect(st).toMatchObject({ status: 'running' });
+    expect(st!.remainingSec).toBeGreaterThan(45);
+    const pidBefore = r.state.pids[String(r.manifest.facts.parent_comm)];
+    const [reset] = await resetFault(host, 'ghost-load', { ttlSec: 30 });
+    expect(reset.inject.state).toMatchObject({ seed: 'extend-me', ttlSec: 30, phase: 'running' });
+    expect(reset.inject.manifest.facts).toEqual(r.manifest.facts);
+    expect(exited(pidBefore)).toBe(true);
+    expect(markedPids(labId)).toContain(reset.inject.state.pids[String(r.manifest.facts.parent_comm)]);
+    await stopFault(host, 'ghost-load');
+    await expect(extendFault(host, 'ghost-load', 60)).rejects.toThrow(/ghost-load is not running \(stopped\): nothing to extend/);
+    // a stopped (or expired) lab can be reset: its state still names the variant
+    const [again] = await resetFault(host, 'ghost-load');
+    expect(again.inject.state).toMatchObject({ seed: 'extend-me', ttlSec: 30 });
+    await stopFault(host, 'ghost-load', { purge: true });
+    expect(markedPids(labId)).toEqual([]);
   });
 
   it('a fault whose program cannot start leaves nothing behind', async () => {
