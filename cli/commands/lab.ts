@@ -16,6 +16,7 @@ import { setupHost } from '../../labs/setup.ts';
 import { DEFAULT_TTL_SEC, extendFaults, hasEnded, injectFault, labStatus, resetFault, stopFault, type LabStatus } from '../../labs/supervisor.ts';
 import { classSecretFrom, DEFAULT_JOBS, DEFAULT_RETRIES, fanOutWithProgress, loadInventory, outcomesJson, placeLearnerKey, renderReadiness, renderSummary, requireClassSecret, selectHosts, type FanoutInventory, type HostOperation, type HostOutcome } from '../../labs/fanout/index.ts';
 import { checkOp, extendOp, injectOp, probeOp, resetOp, setupOp, statusOp, stopOp } from '../../labs/fanout/operations.ts';
+import { collectFrom, collectOp, DEFAULT_BUNDLE_ROOTS, type CollectSummary } from '../../labs/fanout/collect.ts';
 import { readinessColumns, readinessMatrix, readinessOp, scheduledScenarios, type ReadinessSummary } from '../../labs/fanout/readiness.ts';
 
 interface HostOpts {
@@ -140,7 +141,11 @@ The whole class (every host of inventory.json in parallel; a per-host summary, -
   $ npx labctl lab setup --inventory inventory.json --jobs 20
   $ LABCTL_CLASS_SECRET=... npx labctl lab inject ghost-load --inventory inventory.json --ttl 3h
   $ npx labctl lab check --all --inventory inventory.json      # readiness: every scheduled fault visible
+  $ npx labctl lab extend --by 30m --inventory inventory.json             # more time, nothing restarted
+  $ npx labctl lab reset ghost-load --inventory inventory.json --learner ana   # ana's lab afresh, same variant
+  $ npx labctl lab collect --inventory inventory.json --out submissions/     # latest bundles -> grade --batch
   $ npx labctl lab stop --inventory inventory.json --learner ana --learner ben
+  $ npx labctl lab stop --purge --inventory inventory.json                 # also the manifests and learner keys
 
 inventory.json is \`terraform output -json inventory\`: {class, scenarios?, hosts: [{learner, distro, host, user, port?}]}.
 A host may also set "stateDir" (its lab state dir, default /var/lib/labctl). One lab per host: two learners on one host are refused.
@@ -256,6 +261,28 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       if (stopped.some((s) => s.kept)) print(pc.dim(`remove the manifest and learner key too: labctl lab stop${id ? ` ${id}` : ''} --purge`));
     });
 
+  withFanout(lab.command('collect').description('fetch every learner\'s latest submitted bundle per scenario into one folder, ready for grade --batch'))
+    .requiredOption('--out <dir>', 'where the bundles go, as <learner>-<distro>-<scenario>.tar.gz')
+    .option('--scenario <id>', 'only this scenario (repeatable)', collect)
+    .option('--from <dir>', `where to look on the hosts (repeatable; default ${DEFAULT_BUNDLE_ROOTS.join(', ')} and the lab state dir)`, collect)
+    .option('--captures <dir>', 'also copy this folder from each host (the learners\' work), into <out>/.captures/<learner>-<distro>/')
+    .option('--json', 'print JSON')
+    .action(async (o: FanoutFlags & { out: string; scenario?: string[]; from?: string[]; captures?: string }) => {
+      const opts = { outDir: o.out, roots: o.from, scenarios: o.scenario?.map(assertScenarioId), captures: o.captures };
+      if (o.inventory) {
+        await finishCollect(await (await fanoutFrom(o)).run(collectOp(opts)), o);
+        return;
+      }
+      if ((o.learner?.length ?? 0) > 1) throw new LabError(`--learner given ${o.learner!.length} times for one host`, 'several learners need --inventory');
+      const host = hostFrom(o, true);
+      const learner = o.learner?.[0];
+      const r = await collectFrom(host, { learner: learner ?? 'host', distro: 'local' }, opts, learner);
+      if (o.json) return print(JSON.stringify(r, null, 2));
+      for (const b of r.bundles) print(`${pc.green('✔')} ${b.scenario}: ${b.from} -> ${b.file}`);
+      if (r.captures) print(`captures: ${r.captures}`);
+      print(pc.dim(`grade them: labctl grade --batch ${o.out} --secret ... --out-dir grades/`));
+    });
+
   withFanout(lab.command('extend').description('move the expiry of running faults later, without restarting them'))
     .argument('[scenario]', `${scenarioList} (default: every running fault)`)
     .requiredOption('--by <duration>', 'how much later, e.g. 30m, 1h')
@@ -310,6 +337,14 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       }
       process.exitCode = c.visible ? 0 : 1;
     });
+}
+
+/** The fan-out summary, then where the bundles are and the next step. */
+async function finishCollect(outcomes: HostOutcome<CollectSummary>[], o: FanoutFlags & { out: string }): Promise<void> {
+  finish(outcomes, o);
+  if (o.json) return;
+  const n = outcomes.reduce((k, x) => k + (x.result?.bundles.length ?? 0), 0);
+  print(`${n} bundle(s) in ${o.out}; next: labctl grade --batch ${o.out} --roster roster.csv --out-dir grades/`);
 }
 
 /** `lab check --all`: the readiness matrix, over the inventory or for the one host. */

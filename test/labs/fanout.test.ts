@@ -1,9 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBundle } from '../../grader/provenance/bundle.ts';
 import { learnerKey } from '../../grader/provenance/key.ts';
+import { ghostLoadWork, manifestFor } from '../grader/provenance/learner-lab.ts';
 import { LabError } from '../../labs/errors.ts';
 import { PROBE_CACHE, probeHost } from '../../labs/probe.ts';
 import { stopFault } from '../../labs/supervisor.ts';
@@ -373,6 +375,40 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
     expect(res.stderr).toMatch(/hint: pass --secret S or set LABCTL_CLASS_SECRET/);
     expect(existsSync(stateOf('nosecret'))).toBe(false);
   }, 30_000);
+
+  it('collect --inventory: each learner\'s latest bundle per scenario (binary-exact), others\' left alone; grade --batch verifies them; a host without one fails', async () => {
+    const secret = 'collect-test-secret-Wq8Rt5Yh2Jk7';
+    const handins = join(pool.dir, 'handins');
+    const made: Record<string, string> = {};
+    for (const learner of ['ana', 'ben']) {
+      const m = manifestFor(secret, learner, 'ghost-load');
+      const { dir, manifestPath } = await ghostLoadWork(join(pool.dir, `work-${learner}`), m);
+      const home = join(handins, learner);
+      mkdirSync(home, { recursive: true });
+      const old = await createBundle({ scenario: 'ghost-load', dir, manifestPath, key: null, out: home, now: new Date('2026-11-29T09:00:00Z') });
+      utimesSync(old.file, new Date('2026-11-29T09:00:00Z'), new Date('2026-11-29T09:00:00Z'));
+      const latest = await createBundle({ scenario: 'ghost-load', dir, manifestPath, key: learnerKey(secret, learner), out: home, now: new Date('2026-11-29T10:00:00Z') });
+      made[learner] = latest.file;
+    }
+    const file = writeInventory(pool.dir, 'collect.json', [
+      { learner: 'ana', server: servers[0], stateDir: stateOf('collect-ana') },
+      { learner: 'ben', server: servers[1], stateDir: stateOf('collect-ben') },
+      { learner: 'cy', server: servers[2], stateDir: stateOf('collect-cy') },
+    ]);
+    const out = join(pool.dir, 'submissions');
+    const res = await labctl(['lab', 'collect', '--inventory', file, '--out', out, '--from', handins, '--retries', '0'], env);
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stdout).toMatch(/^ana\s+debian\s+\S+\s+ok\s+\S+\s+ghost-load \(\d+ KiB\)$/m);
+    expect(res.stdout).toMatch(/^cy\s+debian\s+\S+\s+FAILED\s+.*no bundle of cy found/m);
+    expect(res.stdout).toContain('2 bundle(s) in');
+    expect(readdirSync(out).sort()).toEqual(['ana-debian-ghost-load.tar.gz', 'ben-debian-ghost-load.tar.gz']);
+    for (const learner of ['ana', 'ben']) expect(readFileSync(join(out, `${learner}-debian-ghost-load.tar.gz`)).equals(readFileSync(made[learner]))).toBe(true);
+    const graded = await labctl(['grade', '--batch', out, '--secret', secret, '--out-dir', join(pool.dir, 'grades')], env);
+    expect(graded.stderr).not.toMatch(/tampered|unsigned/);
+    const book = readFileSync(join(pool.dir, 'grades', 'gradebook.csv'), 'utf8');
+    expect(book).toMatch(/^ana,/m);
+    expect(book).toMatch(/^ben,/m);
+  }, 90_000);
 
   const liveMissing = bpfMissing() ?? (hasCommand('gcc') ? null : 'needs gcc (the offcpu-lock program)');
   describe.skipIf(skipUnlessRequired(liveMissing))('live: inject, readiness and stop on two hosts', () => {
