@@ -8,7 +8,9 @@ import { observe } from './facts/observe.ts';
 import { LabManifestSchema, type Facts, type LabManifest } from './manifest.ts';
 import { parseCaptureFile } from './parsers/index.ts';
 import type { Capture } from './parsers/types.ts';
-import type { CaptureListing, CheckResult, GradeReport } from './report/types.ts';
+import type { AnswerReading, CaptureListing, CheckResult, GradeReport } from './report/types.ts';
+import { answerText } from './rules/match.ts';
+import type { RuleOutcome } from './rules/types.ts';
 import { runRule } from './rules/registry.ts';
 import { loadSubmission, type Submission } from './submission/index.ts';
 import { formatPath, formatProblem, type SourceProblem } from './yaml-source.ts';
@@ -218,9 +220,11 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
       status: outcome.status,
       message: `${check.title}: ${outcome.message}`,
       ...(outcome.status === 'pass' ? {} : { hint: check.hint }),
+      ...(check.kind === 'answer' ? { answer: answerReading(check.with.key, answers, outcome) } : {}),
     });
   }
   const score = Math.round(checks.reduce((s, c) => s + c.points, 0) * 10) / 10;
+  const pendingPoints = checks.reduce((s, c) => s + (c.status === 'review' ? c.maxPoints : 0), 0);
   const maxScore = checks.reduce((s, c) => s + c.maxPoints, 0);
   const passed = !requiredFailed && score >= (scenario.passPercent / 100) * maxScore;
   return {
@@ -232,6 +236,14 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
     gradable: true,
     checks,
     captures: listing,
+    ...(pendingPoints > 0 ? { pendingPoints } : {}),
     ...(notes.length ? { notes } : {}),
   };
+}
+
+/** How the check read the answer: the rule's reading, or at least the key and the answer as given. */
+function answerReading(key: string, answers: Record<string, unknown>, outcome: RuleOutcome): AnswerReading {
+  const reading = outcome.reading ?? { key, answer: answerText(answers[key]), asserted: [], rejected: [], missing: [] };
+  const contradiction = reading.contradiction ?? outcome.contradiction;
+  return { ...reading, ...(reading.answer === undefined ? {} : { answer: reading.answer }), ...(contradiction ? { contradiction } : {}) };
 }

@@ -9,15 +9,15 @@ export const WORD_MAP: Record<string, string[]> = {
   // file systems
   fs: ['filesystem'], filesystems: ['filesystem'], vfs: ['filesystem'],
   // the sync family: asking the kernel to make data durable
-  fsyncs: ['fsync'], fdatasync: ['fsync'], fdatasyncs: ['fsync'], sync: ['fsync'], syncs: ['fsync'], synced: ['fsync'],
-  syncing: ['fsync'], o_sync: ['fsync'], o_dsync: ['fsync'], osync: ['fsync'], odsync: ['fsync'], syncfs: ['fsync'],
+  fsyncs: ['fsync'], fdatasyncs: ['fdatasync'], sync: ['fsync'], syncs: ['fsync'], synced: ['fsync'],
+  syncing: ['fsync'], o_sync: ['fsync'], o_dsync: ['fsync'], osync: ['fsync'], odsync: ['fsync'],
   sync_file_range: ['fsync'], msync: ['fsync'], 't=s': ['fsync'], fsynced: ['fsync'], fsyncing: ['fsync'],
   flushed: ['flush'], flushes: ['flush'], flushing: ['flush'],
   synchronously: ['synchronous'], synchronise: ['synchronize'], synchronised: ['synchronize'],
   durably: ['durable'], durability: ['durable'],
   // locks
   mutex: ['lock'], mutexes: ['lock'], mutexs: ['lock'], pthread_mutex: ['lock'], pthread_mutex_lock: ['lock'], pthread_mutex_t: ['lock'],
-  ___pthread_mutex_lock: ['lock'], __pthread_mutex_lock: ['lock'], spinlock: ['lock'], lll_lock: ['lock'], __lll_lock_wait: ['lock', 'wait'],
+  ___pthread_mutex_lock: ['lock'], __pthread_mutex_lock: ['lock'], lll_lock: ['lock'], __lll_lock_wait: ['lock', 'wait'],
   futexes: ['futex'], futex_wait: ['futex', 'wait'], futex_wait_queue: ['futex', 'wait'], futex_wait_queue_me: ['futex', 'wait'], 'futex()': ['futex'],
   saturation: ['saturate'], saturated: ['saturate'], saturating: ['saturate'], oversaturated: ['saturate'],
   contended: ['contend'], contention: ['contend'], contending: ['contend'], contentious: ['contend'],
@@ -37,8 +37,8 @@ export const WORD_MAP: Record<string, string[]> = {
   p99: ['p99'], ms: ['millisecond'], msec: ['millisecond'], msecs: ['millisecond'], usec: ['microsecond'], µs: ['microsecond'],
   sec: ['second'], secs: ['second'], s: ['second'],
   // words and their everyday variants
-  app: ['application'], apps: ['application'], program: ['application'], svc: ['service'], prog: ['application'],
-  every: ['each'], per: ['each'], 'one-by-one': ['each'], kill_9: ['kill'], sigkill: ['kill'], pkill: ['kill'], killall: ['kill'],
+  app: ['application'], apps: ['application'], program: ['application'], svc: ['service'],
+  every: ['each'], per: ['each'], 'one-by-one': ['each'],
   utilisation: ['utilization'], utilization: ['utilization'], util: ['utilization'], usage: ['utilization'],
   nope: ['no'], nah: ['no'], yeah: ['yes'], yep: ['yes'], yup: ['yes'], ya: ['yes'],
   cannot: ['can', 'not'],
@@ -53,7 +53,6 @@ export const COMPOUNDS: Array<[string[], string[]]> = [
   [['99', 'percentile'], ['p99']],
   [['tail', 'latency'], ['p99']],
   [['i', 'o'], ['io']],
-  [['kill', '-9'], ['kill']],
   [['o', 'sync'], ['fsync']],
   [['o', 'dsync'], ['fsync']],
   [['t', '=', 's'], ['fsync']],
@@ -71,7 +70,11 @@ export const CONTRAST_CUES: string[][] = [
 ];
 
 /** Words after which a clause's subject is denied: "the disk is fine", "CPU saturation is unlikely", "network ruled out". */
-export const DENYING_PREDICATES = new Set(['unlikely', 'fine', 'healthy', 'ok', 'okay', 'normal', 'innocent', 'irrelevant', 'excluded', 'exclude', 'eliminate', 'eliminated']);
+export const DENYING_PREDICATES = new Set([
+  'unlikely', 'fine', 'healthy', 'ok', 'okay', 'normal', 'innocent', 'irrelevant', 'excluded', 'exclude', 'eliminate', 'eliminated',
+  // "the disk is fast", "the CPU is idle", "the writes are cheap": not the problem
+  'fast', 'quick', 'idle', 'low', 'cheap',
+]);
 export const DENYING_VERBS: string[][] = [['rule', 'out'], ['ruled', 'out'], ['rule', 'off']];
 
 /** "X is not the problem": after a denied copula these predicates deny the subject too. */
@@ -99,3 +102,6 @@ export const FILLER = new Set([
   'maybe', 'probably', 'perhaps', 'likely', 'seem', 'look', 'like', 'kind', 'sort', 'of', 'be', 'do', 'have', 'get', 'to', 'in', 'on',
   'at', 'by', 'for', 'with', 'from', 'is', 'are', 'was', 'were', "'s", 'which', 'who', 'what', 'so', 'and', 'or', 'then', 'too', 'much', 'lot',
 ]);
+
+/** Dropped from scenario phrases so "hold the lock" and "holds a lock" read alike; other small words are kept ("kill it"). */
+export const PHRASE_DROP = new Set(['the', 'a', 'an', 'this', 'that', 'these', 'those', 'its', 'their', 'his', 'her', 'my', 'our', 'your', 'be', 'do']);

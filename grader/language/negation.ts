@@ -67,7 +67,11 @@ export function negationScopes(tokens: Token[]): Scope[] {
       // only as the clause's predicate: "the disk is fine", not "fine-grained locks"
       const end = clauseEnd(tokens, last);
       const after = tokens.slice(last + 1, end + 1).filter((x) => !FILLER.has(x.lemma));
-      if (after.length === 0 || denyingVerb) scopes.push({ cue: range(i, last), from: clauseStart(tokens, i), to: end });
+      const start = clauseStart(tokens, i);
+      if (start === i && !denyingVerb && i >= 2 && tokens[i - 1].boundary && tokens[i - 1].sentence === t.sentence) {
+        // "biolatency shows block I/O in 64-255 us, fine": a predicate on its own judges the clause before it
+        scopes.push({ cue: range(i, last), from: clauseStart(tokens, i - 2), to: i - 2 });
+      } else if (after.length === 0 || denyingVerb) scopes.push({ cue: range(i, last), from: start, to: end });
       i = last;
       continue;
     }

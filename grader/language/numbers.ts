@@ -28,7 +28,7 @@ export function readNumber(value: unknown): NumberReading {
     return values.length ? { kind: 'value', value: values[0] } : { kind: 'none' };
   }
   if (typeof value !== 'string') return { kind: 'none' };
-  let text = value.toLowerCase().replace(/(\d),(\d{3})\b/g, '$1$2');
+  let text = spellNumbers(value.toLowerCase()).replace(/(\d),(\d{3})\b/g, '$1$2');
   // Work shown: the result after the last "=" (or "≈") is the answer.
   const eq = text.match(new RegExp(String.raw`(?:=|≈|~=|->|=>)\s*~?\s*(${NUM})(?![\s\S]*(?:=|≈))`));
   if (eq) return withUnit(toNumber(eq[1]), text.slice(text.lastIndexOf(eq[0])));
@@ -39,6 +39,14 @@ export function readNumber(value: unknown): NumberReading {
     const high = toNumber(range[2]);
     if (low !== high) return { kind: 'range', low: Math.min(low, high), high: Math.max(low, high) };
   }
+  // "every 115 ms": an interval, read as its rate
+  const every = text.match(new RegExp(String.raw`(?:every|each|once\s+(?:per|every|each))\s+(${NUM})\s*(ms|msec|milliseconds?|s|secs?|seconds?)\b`));
+  if (every && toNumber(every[1]) > 0) {
+    const seconds = toNumber(every[1]) / (every[2].startsWith('m') ? 1000 : 1);
+    return { kind: 'value', value: 1 / seconds };
+  }
+  const rated = [...text.matchAll(RATED)];
+  if (rated.length === 1 && !/(?:=|≈)/.test(text)) return { kind: 'value', value: toNumber(rated[0][1]) };
   const over = text.match(new RegExp(String.raw`(${NUM})\s*(?:[a-z]+\s+){0,3}(?:in|over|during|within)\s+(?:about\s+|~)?(${NUM})\s*(?:s|sec|secs|seconds?)\b`));
   if (over) {
     const count = toNumber(over[1]);
@@ -51,13 +59,24 @@ export function readNumber(value: unknown): NumberReading {
     const seconds = toNumber(division[2]);
     return { kind: 'value', value: count / seconds, fromCount: { count, seconds } };
   }
-  const rated = [...text.matchAll(new RegExp(String.raw`(${NUM})\s*(?:[a-z]+\s*)?(?:/\s*s(?:ec(?:ond)?)?\b|per\s+sec|a\s+sec|each\s+sec|every\s+sec|hz\b)`, 'g'))];
-  if (rated.length === 1) return { kind: 'value', value: toNumber(rated[0][1]) };
   const all = [...text.matchAll(new RegExp(`(?<![a-z_])${NUM}(?![a-z_]*\\d)`, 'g'))].map((m) => toNumber(m[0]));
   const distinct = [...new Set(all)];
   if (distinct.length === 0) return { kind: 'none' };
   if (distinct.length > 1) return { kind: 'list', values: distinct };
   return withUnit(distinct[0], text);
+}
+
+/** A number followed by a per-second unit ("8.5/s", "8 curls per second", "9 Hz"). */
+const RATED = new RegExp(String.raw`(${NUM})\s*(?:[a-z]+\s*){0,2}(?:/\s*s(?:ec(?:ond)?)?\b|per\s+s(?:ec(?:ond)?)?\b|a\s+sec|each\s+sec|every\s+sec|hz\b|times?\s+a\s+sec)`, 'g');
+
+const WORD_NUMBERS: Record<string, number> = {
+  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, thirteen: 13,
+  fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60,
+};
+
+/** "about eight per second" -> "about 8 per second". */
+function spellNumbers(text: string): string {
+  return text.replace(/\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty)\b/g, (w) => String(WORD_NUMBERS[w]));
 }
 
 function withUnit(value: number, text: string): NumberReading {
