@@ -41,7 +41,7 @@ export const GHOST_ANSWERS = (m: LabManifest) =>
   [
     'culprit_command: curl',
     `parent_process: ${m.facts.parent_comm}`,
-    'rate_per_second: 4',
+    'rate_per_second: 5',
     'root_cause: a loop spawns short-lived curl processes over and over; top samples and never shows them',
     'fix: add a sleep interval to the loop or use a keep-alive http client in one process',
     '',
