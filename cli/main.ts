@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import pc from 'picocolors';
+import { safeMultiline } from '../core/sanitize.ts';
 import { listGroups, newProgram, registerGroups, wantedGroup } from './groups.ts';
 
 /** Errors meant for users carry a `hint` and/or an `exitCode`; anything else is a bug and shows its stack. */
@@ -7,8 +8,9 @@ function report(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   const e = err as { message?: string; hint?: string; exitCode?: number; stack?: string; name?: string };
   const userFacing = typeof e?.exitCode === 'number' || typeof e?.hint === 'string' || e?.name === 'ParseError';
-  process.stderr.write(`${pc.red('error:')} ${e?.message ?? String(err)}\n`);
-  if (e?.hint) process.stderr.write(`${pc.dim('hint:')} ${e.hint}\n`);
+  // messages quote file names and ids that learners chose: shown escaped, never acted on by the terminal
+  process.stderr.write(`${pc.red('error:')} ${safeMultiline(e?.message ?? String(err))}\n`);
+  if (e?.hint) process.stderr.write(`${pc.dim('hint:')} ${safeMultiline(e.hint)}\n`);
   if (!userFacing && e?.stack) process.stderr.write(pc.dim(`${e.stack}\n(this is a bug in labctl, please report it)\n`));
   return typeof e?.exitCode === 'number' ? e.exitCode : 2;
 }

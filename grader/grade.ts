@@ -156,6 +156,14 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
   if (!id && archiveProblems.length) {
     throw new LabctlError(archiveProblems.map((p) => formatProblem(p)).join('\n'), archiveProblems[0].hint ?? 'rebuild the archive from your submission folder: tar czf submission.tar.gz -C my-submission .');
   }
+  // a broken answers.yaml or manifest is why no scenario was found: say that, with file and line
+  const sourceProblems = problems.filter((p) => p.file === manifestFile || /^answers\.ya?ml$/.test(p.file));
+  if (!id && sourceProblems.length) {
+    throw new LabctlError(
+      sourceProblems.map((p) => formatProblem(p)).join('\n'),
+      'fix the file named above (or pass --scenario ID to grade anyway and see every problem in the report)',
+    );
+  }
   if (!id) {
     throw new LabctlError(
       `${sub.source}: cannot tell which scenario to grade`,

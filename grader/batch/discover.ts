@@ -1,4 +1,4 @@
-import { readdir, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LabctlError } from '../../core/errors.ts';
 
@@ -29,6 +29,11 @@ export async function discoverSubmissions(dir: string, skip: string[] = []): Pro
   for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (d.name.startsWith('.')) continue;
     const path = join(root, d.name);
+    if (d.name.includes('\uFFFD') && !(await lstat(path).then(() => true, () => false))) {
+      // readdir could not decode the name as UTF-8: that lossy name does not exist on disk
+      out.ignored.push({ file: d.name, reason: 'the name is not UTF-8: rename it (e.g. `convmv` or `mv`) to have it graded' });
+      continue;
+    }
     if (d.isDirectory()) {
       if (skipReal.includes(await realpath(path).catch(() => path))) continue;
       out.entries.push({ name: d.name, path });

@@ -65,7 +65,7 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
 
   let sub: Submission;
   try {
-    sub = await loadSubmission(task.path);
+    sub = await loadSubmission(task.path, task.tmpRoot ? { tmpRoot: task.tmpRoot } : {});
   } catch (err) {
     const learnerFrom = fromName ? 'file-name' : 'entry-name';
     return {

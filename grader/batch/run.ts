@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabctlError } from '../../core/errors.ts';
 import { formatProblem } from '../yaml-source.ts';
@@ -11,6 +12,7 @@ import { assembleBatch, type BatchOutcome } from './assemble.ts';
 import { discoverSubmissions } from './discover.ts';
 import { renderGradebook } from './gradebook.ts';
 import { applyOverrides, describeEntry, type OverrideEntry, type OverridesOutcome } from './overrides.ts';
+import { trackTempDir } from '../submission/temp-dirs.ts';
 import { reportStem, writeAtomic } from './output-files.ts';
 import { gradeAll } from './pool.ts';
 import { answerKeysOf } from './review-groups.ts';
@@ -73,15 +75,25 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
   const outDir = resolve(opts.outDir);
   const found = await discoverSubmissions(opts.dir, [outDir]);
   if (opts.scenario) loadScenario(opts.scenario);
+  // every extraction (worker threads too) goes under one folder this thread removes, even on Ctrl-C
+  const tmpRoot = await mkdtemp(join(tmpdir(), 'labctl-batch-'));
+  const untrack = trackTempDir(tmpRoot);
   const tasks: BatchTask[] = found.entries.map((e, id) => ({
     id,
     path: e.path,
     entry: e.name,
+    tmpRoot,
     ...(opts.scenario ? { scenario: opts.scenario } : {}),
     ...(opts.classSecret ? { classSecret: opts.classSecret } : {}),
     ...(opts.requireDerivedSeed === false ? { requireDerivedSeed: false } : {}),
   }));
-  const results = await gradeAll(tasks, { jobs: opts.jobs, onResult: opts.onResult });
+  let results: SubmissionResult[];
+  try {
+    results = await gradeAll(tasks, { jobs: opts.jobs, onResult: opts.onResult });
+  } finally {
+    await rm(tmpRoot, { recursive: true, force: true });
+    untrack();
+  }
   const scenarios = scenariosById();
   const keyOf = answerKeysOf(scenarios);
   const decided = applyOverrides(results.map((r) => ({ report: r.report, answers: r.answers, keyOf })), opts.overrides ?? []);

@@ -11,6 +11,8 @@ export interface BatchTask {
   scenario?: string;
   classSecret?: string;
   requireDerivedSeed?: boolean;
+  /** where to extract archives: a folder the main thread tracks, so a stopped batch leaves nothing behind */
+  tmpRoot?: string;
 }
 
 /** A small, serialisable picture of one capture, for the class report's "typical capture" figure. */

@@ -22,6 +22,18 @@ import { createSyscountParser } from './syscount.ts';
 export const DETECT_BUFFER_LINES = 5000;
 const DETECT_BUFFER_CHARS = 4 * 1024 * 1024;
 
+/**
+ * Bounded work per byte, whatever the input (issue 9: a 200 MB line took minutes). Detection reads only
+ * the start of each line (no tool header or banner is longer), and gives up after this many lines or
+ * characters without a clue: text that is not tool output is not read to its end. No tool prints a line
+ * longer than MAX_LINE_CHARS (an execsnoop ARGS column is cut at a few KiB): longer lines are cut there,
+ * with a warning, before any parser sees them.
+ */
+export const DETECT_LINE_CHARS = 4096;
+export const DETECT_MAX_LINES = 50_000;
+export const DETECT_MAX_CHARS = 8 * 1024 * 1024;
+export const MAX_LINE_CHARS = 64 * 1024;
+
 type KnownTool = Exclude<ToolName, 'unknown'>;
 
 /** A fresh line parser for `tool`. */
@@ -63,18 +75,40 @@ export class CaptureBuilder {
   private chatter: Flavor | undefined;
   private lineCount = 0;
   private nonBlank = 0;
+  private examinedChars = 0;
+  private longLines = 0;
+  private firstLongLine = 0;
+  /** detection gave up on text that is no tool's output: nothing more needs reading */
+  private gaveUp = false;
+
+  /** True once the rest of the input cannot change the result (detection gave up): callers may stop reading. */
+  get done(): boolean {
+    return this.gaveUp;
+  }
 
   /** One line without its newline (a trailing CR is dropped); `lineNo` 1-based. */
   push(rawLine: string, lineNo: number): void {
+    if (this.gaveUp) return;
     this.lineCount = lineNo;
-    const line = stripCtrlC(rawLine.charCodeAt(rawLine.length - 1) === 13 ? rawLine.slice(0, -1) : rawLine);
+    let raw = rawLine;
+    if (raw.length > MAX_LINE_CHARS) {
+      if (this.longLines++ === 0) this.firstLongLine = lineNo;
+      raw = raw.slice(0, MAX_LINE_CHARS);
+    }
+    const line = stripCtrlC(raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw);
     if (this.parser) {
       if (this.isNoise(line)) return;
       this.parser.push(line, lineNo);
       return;
     }
     if (line.length > 0) this.nonBlank++;
-    const d = this.detector.push(line);
+    const probe = line.length > DETECT_LINE_CHARS ? line.slice(0, DETECT_LINE_CHARS) : line;
+    this.examinedChars += probe.length;
+    const d = this.detector.push(probe);
+    if (!d && (lineNo >= DETECT_MAX_LINES || this.examinedChars >= DETECT_MAX_CHARS)) {
+      this.giveUp(lineNo);
+      return;
+    }
     if (d) {
       this.start(d);
       this.replayBuffer();
@@ -87,11 +121,25 @@ export class CaptureBuilder {
     }
   }
 
+  /** No clue in the first lines: a banner still names its tool, anything else is not tool output. */
+  private giveUp(lineNo: number): void {
+    const d = this.detector.finish();
+    if (d.tool !== 'unknown') {
+      this.start(d);
+      this.replayBuffer();
+      return;
+    }
+    this.buffer = [];
+    this.detection = { ...d, reason: `${d.reason ?? 'not recognised'} in the first ${lineNo} lines (${Math.round(this.examinedChars / 1024)} KiB): not read further` };
+    this.gaveUp = true;
+  }
+
   /** Pushes each `\n`-separated piece of `text` (the last one too, even if empty); returns the last line number. */
   pushText(text: string, lineNo: number): number {
     let no = lineNo;
     let start = 0;
     for (;;) {
+      if (this.gaveUp) return no;
       const end = text.indexOf('\n', start);
       if (end < 0) break;
       this.push(text.slice(start, end), ++no);
@@ -116,7 +164,7 @@ export class CaptureBuilder {
       for (;;) {
         const end = text.indexOf('\n', start);
         this.push(end < 0 ? text.slice(start) : text.slice(start, end), ++no);
-        if (end < 0) return no;
+        if (end < 0 || this.gaveUp) return no;
         start = end + 1;
         at = buf.indexOf(10, at) + 1;
         if (!this.detection) continue;
@@ -155,7 +203,10 @@ export class CaptureBuilder {
     const summary = this.parser.finish();
     let flavor = d.flavor;
     if (flavor === 'unknown') flavor = this.parser.flavorHint?.() ?? this.chatter ?? 'unknown';
-    const warnings: ParseIssue[] = this.parser.warnings;
+    const warnings: ParseIssue[] = [...this.parser.warnings];
+    if (this.longLines) {
+      warnings.unshift({ line: this.firstLongLine, message: `${this.longLines} line(s) longer than ${MAX_LINE_CHARS / 1024} KiB: only their first ${MAX_LINE_CHARS / 1024} KiB were read (no tool prints lines that long)` });
+    }
     return { tool: d.tool, flavor, summary, warnings, lines: this.lineCount } as Capture;
   }
 

@@ -30,6 +30,8 @@ import { createStackBlockReader } from './stack-blocks.ts';
 import { looksOffCpu } from './stacks.ts';
 import { isBccChatter, isBpftraceChatter, isLibbpfChatter, isNoiseLine, stripCtrlC } from './noise.ts';
 
+const HEADER_HINT = /[A-Z]{3}/;
+
 /** What detection concluded. `reason` explains an 'unknown' tool. */
 export interface Detection {
   tool: ToolName;
@@ -98,7 +100,9 @@ export class Detector {
       if (banner.tool === 'opensnoop' && banner.flavor === 'bpftrace') this.chatter = 'bpftrace';
       return banner.needsData ? null : { tool: banner.tool, flavor: banner.flavor ?? 'unknown' };
     }
-    return this.examineTable(line) ?? this.examineHistogram(line) ?? this.examineStack(line);
+    // every table header has a capitalised column name (PID, COMM, ARGS, SYSCALL...): the cheap test
+    // spares the header matchers on prose and data lines, which are most of an unrecognised file
+    return (HEADER_HINT.test(line) ? this.examineTable(line) : null) ?? this.examineHistogram(line) ?? this.examineStack(line);
   }
 
   private examineTable(line: string): Detection | null {

@@ -4,7 +4,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { type Capture, ParseError } from './types.ts';
-import { CaptureBuilder } from './capture-builder.ts';
+import { CaptureBuilder, MAX_LINE_CHARS } from './capture-builder.ts';
 import { decodeBytes } from './bytes.ts';
 
 export { detectTool, Detector, type Detection } from './detect.ts';
@@ -14,7 +14,8 @@ export * from './types.ts';
 /** How much of the start of the input is checked for being text. */
 export const BINARY_PROBE_BYTES = 1024;
 const CHUNK_BYTES = 4 << 20;
-const MAX_LINE_BYTES = 16 << 20;
+/** A line longer than this is cut here (the builder keeps MAX_LINE_CHARS of it) and the rest skipped undecoded. */
+const MAX_LINE_BYTES = MAX_LINE_CHARS * 4;
 
 /** Why the first KiB is not text (NUL bytes, invalid UTF-8), or null when it is. */
 export function binaryReason(head: Uint8Array): string | null {
@@ -48,7 +49,7 @@ export function parseCaptureText(text: string, source: string): Capture {
   let start = 0;
   let no = 0;
   const n = text.length;
-  while (start < n) {
+  while (start < n && !b.done) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
     b.push(text.slice(start, end), ++no);
@@ -68,13 +69,15 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
   let no = 0;
   let first = true;
   let leftover: Buffer | null = null;
+  // inside a line longer than MAX_LINE_BYTES: its head was pushed, the rest is skipped up to the next newline
+  let skipping = false;
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, 'r');
     // one reusable 4 MiB buffer: no per-chunk allocation, few syscalls (reading ahead into a second one
     // while parsing was measured: no gain, the page-cache reads are ~10% of the parse)
     const chunkBuf = Buffer.allocUnsafe(CHUNK_BYTES);
-    for (;;) {
+    while (!b.done) {
       const { bytesRead } = await fh.read(chunkBuf, 0, CHUNK_BYTES, null);
       if (bytesRead === 0) break;
       const chunk = chunkBuf.subarray(0, bytesRead);
@@ -83,27 +86,44 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
         const why = binaryReason(chunk);
         if (why) throw new ParseError(why, path);
       }
+      let pos = 0;
+      if (skipping) {
+        const nl = chunk.indexOf(10);
+        if (nl < 0) continue;
+        skipping = false;
+        pos = nl + 1;
+      }
       // split on newline bytes, then decode: 0x0A never occurs inside a multi-byte UTF-8 sequence
-      let buf: Buffer = chunk;
       if (leftover) {
         // finish the partial line without copying the whole chunk
-        const nl = chunk.indexOf(10);
-        if (nl < 0) buf = Buffer.concat([leftover, chunk]);
-        else {
-          b.push(decodeBytes(Buffer.concat([leftover, chunk.subarray(0, nl)])), ++no);
-          buf = chunk.subarray(nl + 1);
-        }
+        const nl = chunk.indexOf(10, pos);
+        const end = nl < 0 ? chunk.length : nl;
+        const line = Buffer.concat([leftover, chunk.subarray(pos, Math.min(end, pos + MAX_LINE_BYTES))]);
         leftover = null;
+        if (nl < 0 && line.length <= MAX_LINE_BYTES) {
+          leftover = line;
+          continue;
+        }
+        b.push(decodeBytes(line.subarray(0, MAX_LINE_BYTES)), ++no);
+        if (nl < 0) {
+          skipping = true;
+          continue;
+        }
+        pos = nl + 1;
       }
-      const last = buf.lastIndexOf(10);
-      if (last < 0) {
-        // one enormous "line": cut it so memory stays bounded
-        if (buf.length > MAX_LINE_BYTES) no = b.pushBytes(buf, no);
-        else leftover = Buffer.from(buf); // copy: chunkBuf is reused
-        continue;
+      const last = chunk.lastIndexOf(10);
+      if (last >= pos) {
+        no = b.pushBytes(chunk.subarray(pos, last), no);
+        pos = last + 1;
       }
-      no = b.pushBytes(buf.subarray(0, last), no);
-      leftover = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : null;
+      if (pos < chunk.length) {
+        const rest = chunk.subarray(pos);
+        if (rest.length > MAX_LINE_BYTES) {
+          // one enormous "line": read its head, skip the rest without decoding it
+          b.push(decodeBytes(rest.subarray(0, MAX_LINE_BYTES)), ++no);
+          skipping = true;
+        } else leftover = Buffer.from(rest); // copy: chunkBuf is reused
+      }
     }
   } catch (err) {
     if (err instanceof ParseError) throw err;
@@ -113,6 +133,6 @@ export async function parseCaptureFile(path: string): Promise<Capture> {
   } finally {
     await fh?.close();
   }
-  if (leftover && leftover.length > 0) b.pushBytes(leftover, no);
+  if (leftover && leftover.length > 0 && !b.done) b.pushBytes(leftover, no);
   return b.finish();
 }

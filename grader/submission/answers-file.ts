@@ -151,5 +151,40 @@ export async function readAnswersFile(abs: string, rel: string): Promise<Answers
       ],
     };
   }
-  return parseAnswersText(await readFile(abs, 'utf8'), rel);
+  const bytes = await readFile(abs);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // never guess: a replaced byte could change an answer's meaning or a key's name
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).reduce((n, b) => (b === 10 ? n + 1 : n), 1);
+    return {
+      answers: null,
+      problems: [{ code: 'answers-encoding', file: rel, line, message: `is not UTF-8 text (invalid byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at})`, hint: 'Save answers.yaml as UTF-8 (e.g. `iconv -f latin1 -t utf-8 answers.yaml`).' }],
+    };
+  }
+  return parseAnswersText(text, rel);
+}
+
+/** Offset of the first byte that makes `bytes` invalid UTF-8 (bisecting with the strict decoder). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const ok = (n: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  // the streaming decoder waits for the rest of a sequence: the bad one starts at its lead byte
+  for (let i = lo - 1; i >= Math.max(0, lo - 3); i--) if (bytes[i] >= 0xc0) return i;
+  return Math.min(lo, bytes.length - 1);
 }

@@ -1,5 +1,6 @@
 import { lstat, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { trackTempDir } from './temp-dirs.ts';
 import { basename, join, resolve } from 'node:path';
 import { readAnswersFile } from './answers-file.ts';
 import { DEFAULT_ARCHIVE_LIMITS, extractTarGz, isGzipFile, type ArchiveLimits } from './archive.ts';
@@ -46,7 +47,8 @@ export async function loadSubmission(path: string, options: LoadOptions = {}): P
   }
 
   const dest = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'labctl-submission-'));
-  const cleanup = () => rm(dest, { recursive: true, force: true });
+  const untrack = trackTempDir(dest);
+  const cleanup = () => rm(dest, { recursive: true, force: true }).finally(untrack);
   try {
     await extractTarGz(source, dest, limits);
   } catch (err) {

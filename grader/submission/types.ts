@@ -5,6 +5,7 @@ export type SubmissionProblemCode =
   | 'missing-answers'
   | 'answers-too-large'
   | 'answers-syntax'
+  | 'answers-encoding'
   | 'answers-alias-limit'
   | 'answers-not-mapping'
   | 'answers-field-type'

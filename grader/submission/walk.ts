@@ -67,6 +67,16 @@ async function readHead(abs: string): Promise<Buffer> {
   }
 }
 
+const exists = (abs: string) => lstat(abs).then(() => true, () => false);
+
+/** The entry's real bytes, shown with invalid ones as `\xNN`, for a name readdir could not decode. */
+async function rawName(dirAbs: string, dirRel: string, lossy: string): Promise<string> {
+  const names = await readdir(dirAbs, { encoding: 'buffer' }).catch(() => [] as Buffer[]);
+  const raw = names.find((n) => n.toString('utf8') === lossy);
+  const shown = raw ? [...raw].map((b) => (b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('') : lossy;
+  return dirRel ? `${dirRel}/${shown}` : shown;
+}
+
 /**
  * Lists the files under `root` and sorts them into captures, skipped files and problems. Never follows
  * symlinks (they are reported, since a link can point anywhere on the grading host). Hidden entries
@@ -135,6 +145,11 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
           hint: 'A submission needs only the answers file and a few captures.',
         });
         return;
+      }
+      if (entry.name.includes('\uFFFD') && !(await exists(abs))) {
+        // readdir decoded a name that is not UTF-8 lossily: that name does not exist on disk
+        out.skipped.push({ rel: await rawName(dirAbs, dirRel, entry.name), reason: 'file name is not UTF-8: not graded (rename it, e.g. with `convmv` or `mv`)' });
+        continue;
       }
       const reason = nonCaptureReason(rel);
       if (reason) {
