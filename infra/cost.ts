@@ -22,6 +22,10 @@ export interface CostEstimate {
   perSessionUsd: number;
   /** Disks of stopped VMs keep costing until `labctl classroom destroy`. */
   storagePerDayAfterSessionUsd: number;
+  /** What a day costs if the TTL is missed and every VM keeps running (what the backstop schedule prevents). */
+  missedTtlPerDayUsd: number;
+  /** Burstable types in unlimited mode: extra per hour if every VM ran at 100% CPU (worst case, not in perHourUsd). */
+  unlimitedCreditsWorstCasePerHourUsd: number;
   assumptions: string[];
   warnings: string[];
 }
@@ -78,6 +82,9 @@ export function estimateCost(c: Classroom, prices: PriceTable = PRICES): CostEst
     perSessionUsd: round(perSessionUsd, 2),
     // Terminated VMs delete their disks (delete_on_termination), so nothing is left to pay for.
     storagePerDayAfterSessionUsd: c.onExpiry === 'stop' ? round(n * c.diskGb * gbHour * 24, 2) : 0,
+    missedTtlPerDayUsd: round(perHourUsd * 24, 2),
+    unlimitedCreditsWorstCasePerHourUsd:
+      type.baseline === undefined ? 0 : round(n * type.vcpu * (1 - type.baseline) * prices.unlimitedSurplusUsdPerVcpuHour),
     assumptions: prices.assumptions,
     warnings,
   };
@@ -95,6 +102,10 @@ export function formatCost(e: CostEstimate, className: string): string {
   if (e.storagePerDayAfterSessionUsd > 0) {
     out.push(`  ${'after the session (stopped, disks kept)'.padEnd(44)} ${usd(e.storagePerDayAfterSessionUsd, 2)}/day until destroy`);
   }
+  if (e.unlimitedCreditsWorstCasePerHourUsd > 0) {
+    out.push(`  ${'CPU credits above baseline, worst case'.padEnd(44)} +${usd(e.unlimitedCreditsWorstCasePerHourUsd)}/h if every VM runs at 100% CPU`);
+  }
+  out.push(`  ${'a missed TTL (class left running)'.padEnd(44)} ${usd(e.missedTtlPerDayUsd, 2)}/day (the expiry backstop stops it)`);
   out.push('Assumptions:', ...e.assumptions.map((a) => `  - ${a}`));
   if (e.warnings.length) out.push('Warnings:', ...e.warnings.map((w) => `  - ${w}`));
   return `${out.join('\n')}\n`;

@@ -13,12 +13,15 @@ const PriceTableSchema = z.object({
       vcpu: z.number().int().positive(),
       memoryGiB: z.number().positive(),
       usdPerHour: z.number().positive(),
+      /** burstable types: the CPU share per vCPU included in the price; above it, unlimited mode bills surplus */
+      baseline: z.number().min(0).max(1).optional(),
     }),
   ),
   gp3UsdPerGbMonth: z.number().positive(),
   hoursPerMonth: z.number().positive(),
   publicIpv4UsdPerHour: z.number().nonnegative(),
   rhelUsdPerVcpuHour: z.number().nonnegative(),
+  unlimitedSurplusUsdPerVcpuHour: z.number().nonnegative(),
   assumptions: z.array(z.string()),
 });
 

@@ -11,11 +11,12 @@ const classroom = (input: Partial<ClassroomInput>) =>
 const TABLE: PriceTable = {
   ...PRICES,
   asOf: '2026-01-01',
-  instanceTypes: { 't3.medium': { arch: 'amd64', vcpu: 2, memoryGiB: 4, usdPerHour: 0.04 } },
+  instanceTypes: { 't3.medium': { arch: 'amd64', vcpu: 2, memoryGiB: 4, usdPerHour: 0.04, baseline: 0.2 } },
   gp3UsdPerGbMonth: 0.073, // 0.0001 per GB-hour at 730 h/month
   hoursPerMonth: 730,
   publicIpv4UsdPerHour: 0.005,
   rhelUsdPerVcpuHour: 0.01,
+  unlimitedSurplusUsdPerVcpuHour: 0.05,
 };
 
 describe('estimateCost', () => {
@@ -33,6 +34,8 @@ describe('estimateCost', () => {
     expect(e.sessionHours).toBe(3);
     expect(e.perSessionUsd).toBe(3.42);
     expect(e.storagePerDayAfterSessionUsd).toBe(0.96); // 400 GB x 0.0001 x 24 h, until destroy
+    expect(e.missedTtlPerDayUsd).toBe(27.36); // 1.14/h x 24 h: what the backstop schedule saves per day
+    expect(e.unlimitedCreditsWorstCasePerHourUsd).toBe(1.6); // 20 VMs x 2 vCPU x (1 - 0.2) x 0.05
     expect(e.pricesAsOf).toBe('2026-01-01');
     expect(e.warnings).toEqual([]);
   });
