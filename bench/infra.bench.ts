@@ -2,12 +2,14 @@
 // 10 and 200 learners x 2 distros. Targets (issue 10): for 400 VMs, test < 60 s and validate < 15 s on 2 cores.
 // Each size runs REPEATS times (the machine is shared); the best and the median are printed, with the ratio to
 // the 10-learner run of the same process. Needs terraform and the provider (LABCTL_TF_PLUGIN_MIRROR or /opt/tf-plugins).
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassroomSchema, type Classroom } from '../infra/classroom-schema.ts';
 import { synthClassroom } from '../infra/synth.ts';
-import { prepareTerraformEnv, runSteps, terraformMissing, terraformSteps } from '../infra/terraform.ts';
+import { prepareTerraformEnv, terraformMissing, terraformSteps, type TerraformStep } from '../infra/terraform.ts';
 import { installTests } from '../infra/tftest.ts';
 
 const SIZES = [10, 200];
@@ -25,6 +27,32 @@ function classroomOf(learners: number): Classroom {
 }
 
 const ms = (t0: number) => performance.now() - t0;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/**
+ * Runs the steps as labctl does, under /usr/bin/time when present: wall time depends on what else the shared
+ * machine runs, the CPU seconds terraform itself used (user + sys) do not.
+ */
+async function timedSteps(steps: TerraformStep[]): Promise<{ ok: boolean; wallMs: number; cpuSec: number; output: string }> {
+  const t0 = performance.now();
+  let cpuSec = 0;
+  let output = '';
+  for (const step of steps) {
+    const [cmd, args] = TIME ? [TIME, ['-f', 'LABCTL_CPU %U %S', 'terraform', ...step.args]] : ['terraform', step.args];
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(cmd, args, { env: { ...process.env, ...step.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    const m = /LABCTL_CPU ([\d.]+) ([\d.]+)/.exec(r.out);
+    if (m) cpuSec += Number(m[1]) + Number(m[2]);
+    output += r.out;
+    if (r.code !== 0) return { ok: false, wallMs: ms(t0), cpuSec, output };
+  }
+  return { ok: true, wallMs: ms(t0), cpuSec, output };
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function run(): Promise<void> {
@@ -38,6 +66,7 @@ export async function run(): Promise<void> {
     for (const n of SIZES) {
       const c = classroomOf(n);
       const times: Record<'synth' | 'validate' | 'test', number[]> = { synth: [], validate: [], test: [] };
+      const cpu: Record<'validate' | 'test', number[]> = { validate: [], test: [] };
       for (let i = 0; i < REPEATS; i++) {
         let t0 = performance.now();
         const { stackDir } = synthClassroom(c, out, { expiresAt });
@@ -46,11 +75,10 @@ export async function run(): Promise<void> {
         prepareTerraformEnv(stackDir, { mirror });
         installTests(stackDir, c, expiresAt);
         for (const action of ['validate', 'test'] as const) {
-          t0 = performance.now();
-          const results = await runSteps(terraformSteps(action, stackDir, { mirror }), 'capture');
-          const ok = results.every((r) => r.exitCode === 0);
-          if (!ok) console.log(`   ${action} failed:\n${results.map((r) => r.stdout + r.stderr).join('\n').slice(-1500)}`);
-          times[action].push(ok ? ms(t0) : Number.NaN);
+          const r = await timedSteps(terraformSteps(action, stackDir, { mirror }));
+          if (!r.ok) console.log(`   ${action} failed:\n${r.output.slice(-1500)}`);
+          times[action].push(r.ok ? r.wallMs : Number.NaN);
+          cpu[action].push(r.cpuSec);
         }
       }
       const vms = n * 2;
@@ -62,13 +90,17 @@ export async function run(): Promise<void> {
         const best = Math.min(...times[what]);
         if (n === SIZES[0]) base[what] = best;
         const target = n === SIZES.at(-1) ? `; target < ${TARGET_MS[what] / 1000} s: ${best < TARGET_MS[what] ? 'met' : 'MISSED'}` : '';
+        const cpuNote = what !== 'synth' && TIME ? `, terraform CPU ${Math.min(...cpu[what]).toFixed(1)} s` : '';
         console.log(
           `   ${what.padEnd(8)} ${String(n).padStart(3)} learners x 2 distros (${String(vms).padStart(3)} VMs): best ${(best / 1000).toFixed(1).padStart(5)} s, ` +
-            `median ${(median(times[what]) / 1000).toFixed(1).padStart(5)} s of ${REPEATS}  ratio ${(best / base[what]).toFixed(2)}x vs 10 learners${target}`,
+            `median ${(median(times[what]) / 1000).toFixed(1).padStart(5)} s of ${REPEATS}${cpuNote}  ratio ${(best / base[what]).toFixed(2)}x vs 10 learners${target}`,
         );
       }
     }
-    if (!noTerraform) console.log(`   (validate = init -backend=false + validate; test = init + terraform test, plan only, mocked provider${mirror ? ', provider mirror' : ''})`);
+    if (!noTerraform) {
+      console.log(`   (validate = init -backend=false + validate; test = init + terraform test, plan only, mocked provider${mirror ? ', provider mirror' : ''})`);
+      console.log(`   load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine's CPUs (wall times grow with it; CPU seconds do not)`);
+    }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -247,6 +247,19 @@ describe('stack variants', () => {
     for (const key of Object.keys(a.locals.seats)) expect(c.locals.seats[key].zone_slot, key).toBe(a.locals.seats[key].zone_slot);
   });
 
+  it('changing the instructor or a learner key changes only user data, which is in ignore_changes: no VM is replaced', () => {
+    const before = synth(classroom({ instructor: { sshPublicKey: KEY('teacher') }, learners: [{ id: 'ana', sshPublicKey: KEY('ana') }] })).json;
+    const after = synth(classroom({ instructor: { sshPublicKey: KEY('teacher2') }, learners: [{ id: 'ana', sshPublicKey: KEY('ana2') }] })).json;
+    expect(after.resource).toEqual(before.resource);
+    expect(after.resource.aws_instance.seat.lifecycle.ignore_changes).toContain('user_data');
+    const seat = (j: TfJson) => {
+      const { user_data_head: _head, ...rest } = j.locals.seats['ana/ubuntu-24.04'];
+      return rest;
+    };
+    expect(seat(after)).toEqual(seat(before));
+    expect(after.locals.seats['ana/ubuntu-24.04'].user_data_head).toContain('ana2@test');
+  });
+
   it('escapes terraform template sequences in literal text', () => {
     expect(escapeTemplate('a ${b} %{c} $d')).toBe('a $${b} %%{c} $d');
   });
