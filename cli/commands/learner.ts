@@ -11,6 +11,7 @@ import { MANIFEST_FILE } from '../../grader/manifest.ts';
 import { lookupLabFile } from '../../grader/provenance/lab-files.ts';
 import type { GradeReport } from '../../grader/report/types.ts';
 import { parseYamlSource } from '../../grader/yaml-source.ts';
+import { safeMultiline } from '../../core/sanitize.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import { assertScenarioId } from '../../scenarios/variants.ts';
@@ -92,11 +93,11 @@ export function renderSelfCheck(report: GradeReport, scenario: Scenario, options
   const icon = (s: string) => (color ? ICON[s] : WORD[s]);
   const feedback = scenario.selfCheck?.answerFeedback === true;
   const lines: string[] = [c.bold(`self-check: ${scenario.title}`)];
-  for (const n of options.notes ?? []) lines.push(c.yellow(`note: ${n}`));
+  for (const n of options.notes ?? []) lines.push(c.yellow(`note: ${safeMultiline(n)}`));
   const counted = options.count ? c.dim(`self-check ${options.count} for ${scenario.id}: the count goes into your submission`) : undefined;
   if (!report.gradable) {
     lines.push(c.red('not gradable yet:'));
-    for (const n of report.notes ?? []) lines.push(`  ${n}`);
+    for (const n of report.notes ?? []) lines.push(`  ${safeMultiline(n)}`);
     if (counted) lines.push(counted);
     return `${lines.join('\n')}\n`;
   }
@@ -107,7 +108,7 @@ export function renderSelfCheck(report: GradeReport, scenario: Scenario, options
     const def = scenario.checks.find((d) => d.id === check.id);
     lines.push(`${icon(check.status)} ${def?.title ?? check.id} ${c.dim(`(${check.points}/${check.maxPoints})`)}`);
     const message = check.message.startsWith(`${def?.title}: `) ? check.message.slice(`${def?.title}: `.length) : check.message;
-    lines.push(`    ${message}`);
+    lines.push(`    ${safeMultiline(message).replace(/\n/g, '\n    ')}`);
     if (check.status !== 'pass' && def?.hint) lines.push(c.dim(`    hint: ${def.hint}`));
   }
   if (answers.length) lines.push(c.bold(feedback ? 'Your answers' : 'Your answers (checked when you submit)'));
@@ -119,13 +120,13 @@ export function renderSelfCheck(report: GradeReport, scenario: Scenario, options
     if (!given) unanswered++;
     if (feedback) {
       lines.push(`${icon(check.status)} ${def?.title ?? check.id} ${c.dim(`(${check.points}/${check.maxPoints})`)}`);
-      if (check.answer?.misconception) lines.push(`    ${check.answer.misconception.feedback}`);
+      if (check.answer?.misconception) lines.push(`    ${safeMultiline(check.answer.misconception.feedback)}`);
       if (check.status !== 'pass' && def?.hint) lines.push(c.dim(`    hint: ${def.hint}`));
     } else {
       lines.push(`${given ? (color ? pc.green('✔') : '[done]') : color ? pc.yellow('○') : '[todo]'} ${def?.title ?? check.id} ${c.dim(`(${key}: ${given ? 'answered' : 'not answered yet'})`)}`);
     }
   }
-  for (const n of report.notes ?? []) lines.push(c.dim(`note: ${n}`));
+  for (const n of report.notes ?? []) lines.push(c.dim(`note: ${safeMultiline(n)}`));
   if (feedback) {
     lines.push(`${report.passed ? c.green('would pass') : c.red('would not pass yet')}: ${report.score}/${report.maxScore} (pass mark ${scenario.passPercent}%)`);
   } else {
