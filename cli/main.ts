@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import pc from 'picocolors';
 import { safeMultiline } from '../core/sanitize.ts';
+import { runCommandEnd } from '../core/command-end.ts';
 import { listGroups, newProgram, registerGroups, wantedGroup } from './groups.ts';
 
 /** Errors meant for users carry a `hint` and/or an `exitCode`; anything else is a bug and shows its stack. */
@@ -27,4 +28,6 @@ try {
   await main(process.argv);
 } catch (err) {
   process.exitCode = report(err);
+} finally {
+  await runCommandEnd();
 }

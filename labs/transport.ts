@@ -1,3 +1,4 @@
+import { onCommandEnd } from '../core/command-end.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -194,7 +195,13 @@ export class SshTransport implements Transport {
 
   private common(): string[] {
     // ssh keeps the first value it sees for an option: the caller's options go before our defaults
-    return ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.connectTimeout}`, ...this.extra, ...muxOptions()];
+    const mux = muxOptions();
+    if (mux.length) openMasters.set(this.masterKey(), [...this.extra, ...mux, ...(this.target.port ? ['-p', String(this.target.port)] : []), this.dest()]);
+    return ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.connectTimeout}`, ...this.extra, ...mux];
+  }
+
+  private masterKey(): string {
+    return `${this.dest()}:${this.target.port ?? 22}\0${this.extra.join(' ')}`;
   }
 
   describe(): string {
@@ -320,6 +327,20 @@ function muxOptions(): string[] {
   return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/%C`, '-o', 'ControlPersist=60'];
 }
 
+/** ssh arguments that reach each shared connection this process may have opened. */
+const openMasters = new Map<string, string[]>();
+onCommandEnd(closeSshMasters);
+
+/**
+ * Ends the shared connections this process opened (`ssh -O exit`), so none lingers for ControlPersist's
+ * 60 s after labctl returns. The CLI calls it once its command is done.
+ */
+export async function closeSshMasters(): Promise<void> {
+  const all = [...openMasters.values()];
+  openMasters.clear();
+  await Promise.all(all.map((args) => exec(['ssh', '-O', 'exit', ...args], { timeoutMs: 5000 }).catch(() => undefined)));
+}
+
 function splitOpts(s: string): string[] {
   return s.split(/\s+/).filter(Boolean);
 }
@@ -330,7 +351,10 @@ function sshError(stderr: string, where: string): LabError {
     return new LabError(`${where}: authentication failed (${line})`, 'check the key: `ssh-add -l`, IdentityFile in ~/.ssh/config, or LABCTL_SSH_OPTS="-i KEY"; labctl uses BatchMode, so password logins cannot work');
   }
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr)) {
-    return new LabError(`${where}: host key verification failed`, 'connect once with `ssh HOST` to accept the host key, or fix ~/.ssh/known_hosts');
+    return new LabError(
+      `${where}: host key verification failed`,
+      'a host you have not connected to before: `ssh HOST` once to check and accept its key, or LABCTL_SSH_OPTS="-o StrictHostKeyChecking=accept-new" (inventories from `labctl classroom deploy` do that by themselves); a changed key: fix ~/.ssh/known_hosts',
+    );
   }
   if (/Could not resolve hostname|Connection refused|timed out|No route to host|Network is unreachable|Connection closed|Connection reset/i.test(stderr)) {
     return new LabError(`${where}: host unreachable (${line})`, 'check the address and port, that sshd runs on the host, and security groups/firewalls allow port 22');

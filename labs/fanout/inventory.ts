@@ -29,6 +29,8 @@ export interface FanoutHost {
   address: string;
   target: SshTarget;
   stateDir?: string;
+  /** written by `labctl classroom deploy` (it has an instanceId): a fresh VM whose host key nobody has seen yet */
+  deployed?: boolean;
   /** position in the inventory file, for messages */
   index: number;
 }
@@ -79,7 +81,7 @@ export function parseInventory(text: string, file: string): FanoutInventory {
     seen.set(key, index);
     if (/[@\s/]/.test(h.host) || /[@:\s/]/.test(h.user)) throw new LabError(`${file}: hosts[${index}]: bad host/user ${JSON.stringify(`${h.user}@${h.host}`)}`, 'host is an IP, a name or an instance id; user a login name; the port goes in "port"');
     const target: SshTarget = { user: h.user, host: h.host.replace(/^\[|\]$/g, ''), ...(h.port ? { port: h.port } : {}) };
-    return { learner: h.learner, distro: h.distro, address: hostAddress(target), target, ...(h.stateDir ? { stateDir: h.stateDir } : {}), index };
+    return { learner: h.learner, distro: h.distro, address: hostAddress(target), target, ...(h.stateDir ? { stateDir: h.stateDir } : {}), ...(h.instanceId ? { deployed: true } : {}), index };
   });
   refuseSharedHosts(hosts, file);
   return { file, class: parsed.data.class, ...(parsed.data.scenarios ? { scenarios: parsed.data.scenarios } : {}), hosts };

@@ -68,15 +68,17 @@ export interface FanoutOptions {
 
 /**
  * Over a fan-out a host can die mid-command: keepalives make ssh notice in about a minute (exit 255,
- * retried) instead of hanging the whole class. Caller options (LABCTL_SSH_OPTS) come first and win.
+ * retried) instead of hanging the whole class. Hosts of an inventory that `classroom deploy` wrote are
+ * fresh VMs: their host key is accepted on first contact (StrictHostKeyChecking=accept-new) and checked
+ * from then on, so a changed key still fails. Caller options (LABCTL_SSH_OPTS) come first and win.
  */
-export function fanoutSshArgs(env = process.env): string[] {
+export function fanoutSshArgs(env = process.env, h?: Pick<FanoutHost, 'deployed'>): string[] {
   const user = (env.LABCTL_SSH_OPTS ?? '').split(/\s+/).filter(Boolean);
-  return [...user, '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=4'];
+  return [...user, '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=4', ...(h?.deployed ? ['-o', 'StrictHostKeyChecking=accept-new'] : [])];
 }
 
 export function sshLabHost(h: FanoutHost): LabHost {
-  return { transport: new SshTransport(h.target, { extraArgs: fanoutSshArgs() }), stateDir: h.stateDir ?? remoteStateDir() };
+  return { transport: new SshTransport(h.target, { extraArgs: fanoutSshArgs(process.env, h) }), stateDir: h.stateDir ?? remoteStateDir() };
 }
 
 export function firstLine(text: string, max = 160): string {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -409,6 +409,29 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
     expect(book).toMatch(/^ana,/m);
     expect(book).toMatch(/^ben,/m);
   }, 90_000);
+
+  it('ssh: inventories from classroom deploy (instanceId) accept a new host key, others say how; no shared connection outlives the command', async () => {
+    const known = join(pool.dir, 'known_hosts_fresh');
+    const strict = ['-i', pool.sshOpts[1], '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${known}`, '-o', 'LogLevel=ERROR'].join(' ');
+    const server = servers[0];
+    const entry = { learner: 'ana', distro: 'debian', host: '127.0.0.1', user: 'root', port: server.port, stateDir: stateOf('hostkey') };
+    const plain = join(pool.dir, 'plain.json');
+    writeFileSync(plain, JSON.stringify({ class: 'k', hosts: [entry] }));
+    const refused = await labctl(['lab', 'status', '--inventory', plain, '--retries', '0', '--json'], { ...env, LABCTL_SSH_OPTS: strict });
+    expect(refused.code).toBe(1);
+    const err = (JSON.parse(refused.stdout) as { error: { message: string; hint: string } }[])[0].error;
+    expect(err.message).toMatch(/host key verification failed/);
+    expect(err.hint).toMatch(/StrictHostKeyChecking=accept-new/);
+    const deployed = join(pool.dir, 'deployed.json');
+    writeFileSync(deployed, JSON.stringify({ class: 'k', hosts: [{ ...entry, instanceId: 'i-0123' }] }));
+    const ok = await labctl(['lab', 'status', '--inventory', deployed, '--retries', '0'], { ...env, LABCTL_SSH_OPTS: strict });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(readFileSync(known, 'utf8')).toMatch(/ ssh-ed25519 AAAA/);
+    // the shared connection (ControlMaster) that command used is gone once it returned
+    const uid = process.getuid?.() ?? 'u';
+    const check = spawnSync('ssh', [...pool.sshOpts, '-o', `ControlPath=${join(tmpdir(), `labctl-ssh-${uid}`)}/%C`, '-O', 'check', '-p', String(server.port), 'root@127.0.0.1'], { encoding: 'utf8' });
+    expect(check.status, check.stderr).not.toBe(0);
+  }, 60_000);
 
   const liveMissing = bpfMissing() ?? (hasCommand('gcc') ? null : 'needs gcc (the offcpu-lock program)');
   describe.skipIf(skipUnlessRequired(liveMissing))('live: inject, readiness and stop on two hosts', () => {
