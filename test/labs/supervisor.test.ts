@@ -116,13 +116,13 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     expect(await labStatus(host)).toEqual([]);
   });
 
-  it('a fault expires by itself at its TTL (3 s): processes gone, files removed but the manifest, status "expired" without pids', async () => {
-    const r = await injectFault(host, { scenario: 'fsync-latency', seed: 'ttl-test', ttlSec: 3 });
+  it('a fault expires by itself at its TTL (6 s): processes gone, files removed but the manifest, status "expired" without pids', async () => {
+    const r = await injectFault(host, { scenario: 'fsync-latency', seed: 'ttl-test', ttlSec: 6 });
     const labId = labIdOf(stateDir, 'fsync-latency');
     const dataFile = join(r.state.labDir, 'data', String(r.manifest.facts.file_name));
-    // inject returned only after the app had written its file: it ran (on a busy host the 3 s may already be over)
+    // inject returned only after the app had written its file: it ran (on a busy host the 6 s may already be over)
     expect(r.state.phase).toBe('running');
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 20_000;
     while (markedPids(labId).length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
     expect(markedPids(labId)).toEqual([]);
     expect(existsSync(dataFile)).toBe(false);
@@ -158,11 +158,12 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
   });
 
   it('extend moves the expiry (the fault outlives its first TTL); reset starts the same variant afresh', async () => {
-    const r = await injectFault(host, { scenario: 'ghost-load', seed: 'extend-me', ttlSec: 4 });
+    // a TTL long enough for inject to return on a busy host, short enough to be outlived here
+    const r = await injectFault(host, { scenario: 'ghost-load', seed: 'extend-me', ttlSec: 12 });
     const labId = labIdOf(stateDir, 'ghost-load');
     const extended = await extendFault(host, 'ghost-load', 60);
     expect(Date.parse(extended.expiresAt) - Date.parse(r.state.expiresAt)).toBe(60_000);
-    await new Promise((res) => setTimeout(res, 7000));
+    await new Promise((res) => setTimeout(res, Math.max(0, Date.parse(r.state.expiresAt) - Date.now()) + 3000));
     const st = await statusOf(host, 'ghost-load');
     expect(st).toMatchObject({ status: 'running' });
     expect(st!.remainingSec).toBeGreaterThan(45);
