@@ -140,13 +140,29 @@ export function applyOverrides(targets: OverrideTarget[], entries: OverrideEntry
   const groupChecks = new Map<string, string>();
   // a learner entry without `scenario` must name one check, not the same check id in two scenarios
   const skip = new Set<OverrideEntry>();
+  const targetsOf = new Map<string, OverrideTarget[]>();
+  for (const t of targets) {
+    const k = t.report.learner ?? '';
+    const list = targetsOf.get(k);
+    if (list) list.push(t);
+    else targetsOf.set(k, [t]);
+  }
   for (const e of entries) {
     if (e.learner === undefined || e.scenario !== undefined) continue;
-    const scenarios = [...new Set(targets.filter((t) => t.report.gradable && t.report.learner === e.learner && t.report.checks.some((c) => c.id === e.check)).map((t) => t.report.scenario))];
+    const mine = (targetsOf.get(e.learner) ?? []).filter((t) => t.report.gradable && t.report.checks.some((c) => c.id === e.check));
+    const scenarios = [...new Set(mine.map((t) => t.report.scenario))];
     if (scenarios.length > 1) {
       skip.add(e);
       out.problems.push({ file: e.file, line: e.line, field: 'scenario', message: `${e.learner} has ${e.check} in ${scenarios.join(' and ')}: add \`scenario:\` to say which` });
     }
+  }
+  const byLearner = new Map<string, OverrideEntry[]>();
+  for (const e of entries) {
+    if (e.learner === undefined || skip.has(e)) continue;
+    const k = `${e.learner}\0${e.check}`;
+    const list = byLearner.get(k);
+    if (list) list.push(e);
+    else byLearner.set(k, [e]);
   }
   for (const t of targets) {
     const rep = t.report;
@@ -154,9 +170,9 @@ export function applyOverrides(targets: OverrideTarget[], entries: OverrideEntry
     let changed = false;
     rep.checks = rep.checks.map((check) => {
       const learner = rep.learner ?? '';
-      const mine = entries.filter((e) => !skip.has(e) && e.learner !== undefined && e.learner === learner && e.check === check.id && (e.scenario === undefined || e.scenario === rep.scenario));
+      const mine = (byLearner.get(`${learner}\0${check.id}`) ?? []).filter((e) => e.scenario === undefined || e.scenario === rep.scenario);
       let entry: OverrideEntry | undefined = mine.find((e) => e.scenario !== undefined) ?? mine[0];
-      if (!entry && check.kind === 'answer') {
+      if (!entry && check.kind === 'answer' && byGroup.size) {
         const key = check.answer?.key ?? t.keyOf?.(rep.scenario, check.id);
         const group = reviewGroupId(rep.scenario, check.id, groupKeyOf(check.answer, answerTextOf(check, key ? t.answers?.[key] : undefined)));
         groupChecks.set(group, check.id);

@@ -82,7 +82,11 @@ export function buildReviewQueue(results: SubmissionResult[], kept: number[], re
   }
   items.sort((a, b) => cmp(a.scenario, b.scenario) || cmp(a.check, b.check) || cmp(a.learner, b.learner));
   const byId = new Map<string, ReviewItem[]>();
-  for (const it of items) byId.set(it.group, [...(byId.get(it.group) ?? []), it]);
+  for (const it of items) {
+    const list = byId.get(it.group);
+    if (list) list.push(it);
+    else byId.set(it.group, [it]);
+  }
   const groups: ReviewGroup[] = [...byId.entries()].map(([id, its]) => {
     const counts = new Map<string, number>();
     for (const it of its) counts.set(it.answer, (counts.get(it.answer) ?? 0) + 1);
