@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gradeSubmission } from '../../../grader/grade.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../../grader/batch/csv.ts';
 import { applyOverrides, parseOverrides, readOverrides } from '../../../grader/batch/overrides.ts';
@@ -151,4 +155,26 @@ describe('grade --batch with overrides, on real example submissions', () => {
     });
     await expect(readFile(join(out, 'gradebook.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
+});
+
+describe('labctl grade --overrides (one submission)', () => {
+  it('applies a group decision and says the points came from a person', async () => {
+    const example = fileURLToPath(new URL('../../../scenarios/ghost-load/examples/wrong', import.meta.url));
+    const graded = await gradeSubmission(example);
+    const rc = graded.checks.find((c) => c.id === 'fix-answer')!;
+    const group = reviewGroupId('ghost-load', 'fix-answer', groupKeyOf(rc.answer, rc.answer?.answer ?? 'Buy a faster disk.'));
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'labctl-ov-'));
+    await writeFile(join(dir, 'o.yaml'), `- { group: ${group}, check: fix-answer, points: 2, comment: "half right" }\n`);
+    const bin = fileURLToPath(new URL('../../../bin/labctl.js', import.meta.url));
+    const run = promisify(execFile);
+    const res = await run(process.execPath, [bin, 'grade', example, '--overrides', join(dir, 'o.yaml'), '--format', 'json'], { env: { ...process.env, NO_COLOR: '1' } }).catch((e: { stdout: string; code: number }) => e);
+    const json = JSON.parse(res.stdout);
+    expect(json.score).toBe(graded.score + 2);
+    expect(json.checks.find((c: { id: string }) => c.id === 'fix-answer')).toMatchObject({ points: 2, status: 'partial', override: { by: 'instructor', comment: 'half right' } });
+    const bad = await run(process.execPath, [bin, 'grade', example, '--overrides', join(dir, 'missing.yaml')]).catch((e: { stderr: string; code: number }) => e);
+    expect((bad as { code: number }).code).toBe(2);
+    expect((bad as { stderr: string }).stderr).toContain(`cannot read overrides ${join(dir, 'missing.yaml')}: ENOENT`);
+  }, 60_000);
 });
