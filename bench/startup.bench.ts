@@ -15,6 +15,8 @@ const CASES: Record<string, string[]> = {
   'labctl --help': [BIN, '--help'],
   'labctl grade (folder)': [BIN, 'grade', 'scenarios/ghost-load/examples/correct'],
   'labctl inspect': [BIN, 'inspect', 'scenarios/ghost-load/examples/correct/execsnoop.txt'],
+  // what grading free-text answers costs at start: the NLP library and its English model, alone
+  'wink-nlp + model load (part of grade)': ['-e', "require('wink-nlp')(require('wink-eng-lite-web-model'))"],
 };
 
 function once(args: string[], env: NodeJS.ProcessEnv): number {
