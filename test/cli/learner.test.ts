@@ -9,6 +9,7 @@ import { hintStateFile, nextHint, renderSelfCheck } from '../../cli/commands/lea
 import { gradeSubmission } from '../../grader/grade.ts';
 import { learnerKey } from '../../grader/provenance/key.ts';
 import { verifyBundle } from '../../grader/provenance/verify.ts';
+import { gradeOne } from '../../grader/batch/grade-one.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { ghostLoadWork, manifestFor } from '../grader/provenance/learner-lab.ts';
 
@@ -188,6 +189,10 @@ describe('labctl submit', () => {
     await mkdir(extracted);
     await (await import('tar')).extract({ file: join(tmp, file), cwd: extracted });
     expect((await verifyBundle(extracted, { classSecret: SECRET })).status).toBe('verified');
+    // the help used is in the signed record, and the batch grader reads it back for the gradebook
+    const graded = await gradeOne({ id: 0, path: join(tmp, file), entry: file.split('/').pop()!, classSecret: SECRET, requireDerivedSeed: false });
+    expect(graded.provenance.status).toBe('verified');
+    expect(graded.activity).toEqual({ selfChecks: 2, hints: 1 });
   });
 
   it('refuses without a learner key unless --unsigned', async () => {
