@@ -47,7 +47,7 @@ const DENIERS = new Set(['not', "isn't", "wasn't", 'no', 'never', 'nor', 'neithe
 /** A name as the system spells it: path -> base name, `name[pid]`, `./x`, quotes and `:` removed. */
 export function cleanName(word: string): string {
   let w = word.trim().replace(/^[`'"“”‘’(<*_]+|[`'"“”‘’)>.,:;!?*]+$/g, '');
-  w = w.replace(/['’]s$/i, '').replace(/\[\d+\]$/, '').replace(/\(\)$/, '').replace(/\+0x[0-9a-f]+$/i, '');
+  w = w.replace(/['’]s$/i, '').replace(/\[\d+\]$/, '').replace(/(?<=[a-z])-\d+$/i, '').replace(/\(\)$/, '').replace(/\+0x[0-9a-f]+$/i, '');
   if (w.includes('/') && !/^\/+$/.test(w)) w = w.replace(/\/+$/, '').split('/').pop() ?? w;
   w = w.replace(/^\.\//, '');
   return w.toLowerCase();
@@ -64,6 +64,8 @@ function words(segment: string): string[] {
     .replace(/\b(?:pid|ppid|tid)\s*[:=#]?\s*\d+/gi, ' ')
     .replace(/\([^()]*\)/g, ' ')
     .replace(/\[[^\]\d][^\]]*\]/g, ' ')
+    // "orderd:update_inventory", "orderd`update_inventory": process and function written together
+    .replace(/(?<=[a-z0-9_])(?::{1,2}|`)(?=[a-z_])/gi, ' ')
     .split(/[\s`"“”*]+/)
     .filter(Boolean);
 }
@@ -118,6 +120,12 @@ export function readNames(value: string | string[], known: (word: string) => boo
     // "orderd or stockd": a list item that is one bare word is a name, whatever it looks like
     const bare = words(String(segment));
     if (segments.length > 1 && !named.length && !negated && !relation && bare.length === 1 && plainWords.length) candidates.push(plainWords.pop() as string);
+  }
+  // "PID 4242 (orderd)": when the aside is all there is, the aside is the answer
+  if (!Array.isArray(value) && candidates.length === 0 && /\([^()]*[a-z][^()]*\)/i.test(value)) {
+    const inner = [...value.matchAll(/\(([^()]*)\)/g)].map((m) => m[1]).join(', ');
+    const again = readNames(inner, known);
+    if (again.candidates.length) return again;
   }
   return { candidates: [...new Set(candidates)], denied: [...new Set(denied)], plainWords };
 }

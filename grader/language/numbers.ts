@@ -28,7 +28,8 @@ export function readNumber(value: unknown): NumberReading {
     return values.length ? { kind: 'value', value: values[0] } : { kind: 'none' };
   }
   if (typeof value !== 'string') return { kind: 'none' };
-  let text = spellNumbers(value.toLowerCase()).replace(/(\d),(\d{3})\b/g, '$1$2');
+  // "8.6 ± 0.5", "8.6 +/- 0.5": the spread is not a second answer
+  let text = spellNumbers(value.toLowerCase()).replace(/\s*(?:±|\+\/-|\+-)\s*\d+(?:[.,]\d+)?/g, '').replace(/(\d),(\d{3})\b/g, '$1$2');
   // Work shown: the result after the last "=" (or "≈") is the answer.
   const eq = text.match(new RegExp(String.raw`(?:=|≈|~=|->|=>)\s*~?\s*(${NUM})(?![\s\S]*(?:=|≈))`));
   if (eq) return withUnit(toNumber(eq[1]), text.slice(text.lastIndexOf(eq[0])));

@@ -52,7 +52,7 @@ function sameName(a: string, b: string, how: MatchHow): boolean {
   if (how === 'file') return base(x) === base(y);
   if (sameComm(x, y)) return true;
   // "health-check" for "health-check.sh": the script without its extension is the same script
-  const stem = (s: string) => s.replace(/\.(?:sh|py|pl|bash|rb)$/, '');
+  const stem = (s: string) => s.replace(/\.(?:sh|py|pl|bash|rb|service|exe|bin|out)$/, '');
   return stem(x) === stem(y) || sameComm(stem(x), stem(y)) || squashName(stem(x)) === squashName(stem(y));
 }
 

@@ -40,7 +40,7 @@ describe('negation: a denied mention is not a claim', () => {
   it('matches by lemma and domain word: tenses, plurals, fs, mutex, fdatasync family', () => {
     expect(polarityOf(analyse('threads were blocked on mutexes'), ['block ... lock'])).toBe('asserted');
     expect(polarityOf(analyse('the fs layer'), ['filesystem'])).toBe('asserted');
-    expect(polarityOf(analyse('O_SYNC writes'), ['fsync'])).toBe('asserted');
+    expect(polarityOf(analyse('fdatasync() after each record'), ['fdatasync ... each'])).toBe('asserted');
     expect(polarityOf(analyse('T=S in ext4slower'), ['fsync'])).toBe('asserted');
     expect(polarityOf(analyse('Lots of processes are forked and exec-ed continuously'), ['fork'])).toBe('asserted');
     expect(polarityOf(analyse('the filesytem'), ['filesystem'])).toBe('asserted');
