@@ -11,6 +11,8 @@ import { LabctlError } from '../core/errors.ts';
  */
 
 export const RECORD_FILE = 'labctl-deployment.json';
+/** A destroyed class's record, kept for the history; it no longer pins the region or the name. */
+export const RETIRED_RECORD_FILE = 'labctl-deployment.destroyed.json';
 
 export interface DeploymentRecord {
   class: string;
@@ -44,6 +46,11 @@ export function writeRecord(dir: string, record: DeploymentRecord): void {
   const file = join(dir, RECORD_FILE);
   writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
+}
+
+/** After a successful destroy: the class may be deployed again anywhere, under any name. */
+export function retireRecord(dir: string): void {
+  renameSync(join(dir, RECORD_FILE), join(dir, RETIRED_RECORD_FILE));
 }
 
 /** Puts the synthesized stack into the class folder (the stack terraform will apply and destroy later). */

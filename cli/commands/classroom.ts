@@ -10,6 +10,7 @@ import { formatProblem, loadClassroomOrThrow, type ClassroomLoad } from '../../i
 import { DEFAULT_OUTDIR, expiryFromNow, synthClassroom, type SynthResult } from '../../infra/synth.ts';
 import {
   RECORD_FILE,
+  RETIRED_RECORD_FILE,
   applyParallelism,
   classDir,
   classIdentity,
@@ -17,6 +18,7 @@ import {
   installStack,
   readRecord,
   recordsFromConfig,
+  retireRecord,
   writeRecord,
 } from '../../infra/deployment.ts';
 import { backstopAt } from '../../infra/policies.ts';
@@ -196,14 +198,17 @@ Examples:
       const record = readRecord(dir);
       const problem = identityProblem(c, record, recordsFromConfig(opts.out, opts.config));
       if (problem) throw new LabctlError(problem.message, problem.hint);
-      const expiresAt = record && !opts.renew ? new Date(record.expiresAt) : expiryFromNow(c);
+      // A running session keeps its expiry; one that has ended (or --renew) starts a new one, or the VMs of a
+      // re-deployed class would power off at once.
+      const keepExpiry = Boolean(record && !opts.renew && Date.parse(record.expiresAt) > Date.now());
+      const expiresAt = keepExpiry ? new Date(record!.expiresAt) : expiryFromNow(c);
       const { stackFile } = synth(c, opts, expiresAt);
       const vms = seatsOf(c).length;
       const parallelism = applyParallelism(vms);
       const need = capacityNeed(c);
       process.stdout.write(
         `class ${c.name}: ${vms} VMs (${need.vcpus} vCPUs of ${need.quota.code}), expires ${expiresAt.toISOString()} ` +
-          `(${record && !opts.renew ? 'recorded at first deploy; --renew for a new session' : `ttl ${c.ttl} from now`}); ` +
+          `(${keepExpiry ? 'recorded at first deploy; --renew for a new session' : `ttl ${c.ttl} from now`}); ` +
           `backstop ${c.onExpiry}s every VM at ${backstopAt(expiresAt)} UTC; apply parallelism ${parallelism}\n`,
       );
       if (opts.dryRun) {
@@ -259,6 +264,10 @@ Examples:
       }
       process.stdout.write(`destroying class ${record.class} in ${record.region} from ${rel(join(dir, 'cdk.tf.json'))} (deployed ${record.deployedAt})\n`);
       await runTerraform('destroy', dir, opts, applyParallelism(100));
+      if (!opts.dryRun) {
+        retireRecord(dir);
+        process.stdout.write(`class ${record.class} destroyed; its record is kept as ${rel(join(dir, RETIRED_RECORD_FILE))}\n`);
+      }
     });
 
   classroom

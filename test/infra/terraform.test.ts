@@ -15,7 +15,7 @@ import {
   terraformSteps,
 } from '../../infra/terraform.ts';
 import { EXPECTATIONS_FILE, installTests, testExpectations } from '../../infra/tftest.ts';
-import { classDir, installStack, RECORD_FILE, writeRecord } from '../../infra/deployment.ts';
+import { classDir, installStack, RECORD_FILE, RETIRED_RECORD_FILE, retireRecord, writeRecord } from '../../infra/deployment.ts';
 import { startAwsFake } from '../support/aws-fake.ts';
 import { skipUnlessRequired } from '../support/live.ts';
 
@@ -142,16 +142,16 @@ describe('labctl classroom (CLI)', () => {
 
   describe('deploy and destroy work from the recorded class folder', () => {
     /** A class as `deploy` leaves it just before terraform apply: stack and record in <out>/classes/<name>. */
-    function deployed(region = 'us-east-1') {
+    function deployed(region = 'us-east-1', expiresAt = EXPIRES) {
       const out = tempDir('labctl-deployed-');
       const cfgDir = tempDir('labctl-cfg-');
       cpSync('infra/examples', cfgDir, { recursive: true });
       const config = join(cfgDir, 'classroom.yaml');
       const c = loadClassroomOrThrow(config).classroom;
-      const { stackFile } = synthClassroom(c, out, { expiresAt: EXPIRES });
+      const { stackFile } = synthClassroom(c, out, { expiresAt });
       const dir = classDir(out, c.name);
       installStack(stackFile, dir);
-      writeRecord(dir, { class: c.name, region, configFile: config, expiresAt: EXPIRES.toISOString(), deployedAt: '2026-11-30T00:00:00.000Z', state: join(dir, 'terraform.tfstate') });
+      writeRecord(dir, { class: c.name, region, configFile: config, expiresAt: expiresAt.toISOString(), deployedAt: '2026-11-30T00:00:00.000Z', state: join(dir, 'terraform.tfstate') });
       writeFileSync(join(dir, 'terraform.tfstate'), '{"version": 4}');
       return { out, config, dir, stack: readFileSync(join(dir, 'cdk.tf.json'), 'utf8') };
     }
@@ -197,6 +197,27 @@ describe('labctl classroom (CLI)', () => {
         expect(r.status, cmd).toBe(2);
         expect(r.stderr, cmd).toContain('classroom.yaml deployed class perf-101 (us-east-1), but now names it perf-102');
       }
+    });
+
+    it('a re-deploy keeps a running session\'s expiry, and starts a new one once it has passed', () => {
+      const running = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 60_000) * 60_000);
+      const d = deployed('us-east-1', running);
+      const r = labctl('deploy', '-c', d.config, '--out', d.out, '--dry-run', '--no-preflight');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`expires ${running.toISOString()} (recorded at first deploy; --renew for a new session)`);
+      const ended = deployed('us-east-1', new Date(Date.now() - 3600_000));
+      const r2 = labctl('deploy', '-c', ended.config, '--out', ended.out, '--dry-run', '--no-preflight');
+      expect(r2.stdout).toContain('(ttl 4h from now)');
+    });
+
+    it('after a destroy the record is retired: the class may move region', () => {
+      const d = deployed();
+      retireRecord(d.dir);
+      expect(existsSync(join(d.dir, RETIRED_RECORD_FILE))).toBe(true);
+      writeFileSync(d.config, readFileSync(d.config, 'utf8').replace('region: us-east-1', 'region: eu-west-1'));
+      const r = labctl('deploy', '-c', d.config, '--out', d.out, '--dry-run', '--no-preflight');
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
     });
 
     it('deploy refuses a class that does not fit the vCPU quota before creating anything (preflight, recorded AWS responses)', async () => {
