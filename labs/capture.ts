@@ -60,6 +60,8 @@ export interface CaptureRun {
 
 export interface CaptureResult {
   dir: string;
+  /** false once the folder was removed (lab check without --dir); the texts are still in `runs` */
+  kept?: boolean;
   runs: CaptureRun[];
   /** captures of the plan that no working tool on this host could take, with why */
   skipped: { tool: LessonTool; file: string; reason: string }[];

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gradeSubmission, type GradeReport } from '../grader/index.ts';
 import { MANIFEST_FILE, type LabManifest } from '../grader/manifest.ts';
@@ -30,7 +30,11 @@ export interface CheckOptions {
   probe?: ProbeResult;
   /** grade against this manifest instead of the host's (used to prove a host *without* the fault fails) */
   manifest?: LabManifest;
-  /** local folder for the captures */
+  /**
+   * local folder for the captures, kept; without one, a check run on the lab host itself puts them in a
+   * temp folder removed after grading (the texts stay in `capture.runs`): left in /tmp they would show the
+   * lab's names to its learner
+   */
   dir?: string;
 }
 
@@ -77,7 +81,16 @@ export async function checkScenario(host: LabHost, scenarioId: string, opts: Che
       'run `labctl lab setup`, then `labctl lab probe --refresh` to see what fails',
     );
   }
-  const report = await gradeCaptures(capture.dir, scenario, manifest);
+  let report: GradeReport;
+  try {
+    report = await gradeCaptures(capture.dir, scenario, manifest);
+  } finally {
+    // only on the lab host itself: over SSH the folder is on the instructor's machine
+    if (!opts.dir && !host.transport.remote) {
+      await rm(capture.dir, { recursive: true, force: true });
+      capture.kept = false;
+    }
+  }
   const evidence = report.checks.filter((c) => c.kind === 'evidence');
   return { scenario, capture, manifest, report, evidence, visible: evidenceVisible(report) };
 }

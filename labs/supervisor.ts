@@ -327,7 +327,8 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
   };
 
   // The state file goes first (the script stops if it cannot be written): if labctl dies after it, `stop` knows what to clean.
-  const createStep = `{ mkdir -p ${shq(`${labDir}/bin`)} ${shq(`${labDir}/pids`)} && ${writeStateCommand(state)}; } || exit 1\necho ${STAGE_CREATED}`;
+  // mode 700: the fault's sources and manifest name what the learner must find; not readable by other users
+  const createStep = `{ mkdir -p ${shq(`${labDir}/bin`)} ${shq(`${labDir}/pids`)} && chmod 700 ${shq(labDir)} && ${writeStateCommand(state)}; } || exit 1\necho ${STAGE_CREATED}`;
   // program files, launcher, build, and the data dir's file system
   const files = [
     ...spec.files.map((f) => ({ ...f, path: `${labDir}/${f.path}` })),

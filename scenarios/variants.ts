@@ -86,6 +86,18 @@ const FILE_STEMS = [
 ];
 const FILE_EXTS = ['wal', 'log', 'dat', 'db', 'bin'];
 
+/**
+ * Whether `value` is a name some lab could give `fact` (a loop script, a service...): only such a name,
+ * where this lab expected another, is evidence of another learner's lab. Names outside the pools belong
+ * to whatever else runs on the host.
+ */
+export function isVariantName(fact: string, value: string): boolean {
+  const pools: Record<string, readonly string[]> = {
+    parent_comm: [...LOOP_SCRIPTS, DEFAULTS['ghost-load'].parent_comm as string],
+  };
+  return pools[fact]?.includes(value) ?? false;
+}
+
 /** Deterministic draws from the seed: each draw hashes (seed, label) so adding a draw never shifts the others. */
 function draw(seed: string, label: string): number {
   return createHash('sha256').update(`${seed}\0${label}`).digest().readUInt32BE(0);

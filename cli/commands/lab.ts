@@ -330,7 +330,7 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       const c = await checkScenario(host, scenario, { durationSec });
       if (o.json) print(renderReport(c.report, 'json'));
       else {
-        print(`captures: ${c.capture.dir} (${c.capture.runs.map((r) => `${r.file}: ${r.command.length > 50 ? `${r.command.slice(0, 47)}...` : r.command}`).join('; ')})`);
+        print(`captures${c.capture.kept === false ? ' (not kept on the host)' : `: ${c.capture.dir}`} (${c.capture.runs.map((r) => `${r.file}: ${r.command.length > 50 ? `${r.command.slice(0, 47)}...` : r.command}`).join('; ')})`);
         for (const s of c.capture.skipped) print(pc.dim(`not captured: ${s.tool} (${s.reason})`));
         print(renderReport(c.report, 'text', { color: colorOut() }));
         print(c.visible ? `${pc.green('✔')} ${c.scenario} is visible with the tools on this host` : `${pc.red('✖')} ${c.scenario} is NOT visible: see the failed checks above`);

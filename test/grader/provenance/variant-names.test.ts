@@ -38,9 +38,12 @@ describe('checkVariantNames', () => {
       row('1.500', 'rotate-logs.sh', 7010, 1, '/usr/local/bin/rotate-logs.sh'),
       row('2.000', 'probe-api.sh', 7020, 1, '/home/ana/probe-api.sh'),
       row('2.001', 'curl', 7021, 7020, '/usr/bin/curl -s http://127.0.0.1:9999/other'),
+      // the learner's own monitoring script runs curl too: not a name any lab uses, so not evidence
+      row('2.500', 'my-monitor.sh', 7030, 1, '/home/ana/my-monitor.sh'),
+      row('2.501', 'curl', 7031, 7030, '/usr/bin/curl -s https://example.org/'),
     ]);
     const capture = parseCaptureText(text, 'execsnoop.txt');
-    expect(capture.tool === 'execsnoop' && capture.summary.scriptPids).toEqual({ '7001': 'backup.sh', '7010': 'rotate-logs.sh', '7020': 'probe-api.sh' });
+    expect(capture.tool === 'execsnoop' && capture.summary.scriptPids).toEqual({ '7001': 'backup.sh', '7010': 'rotate-logs.sh', '7020': 'probe-api.sh', '7030': 'my-monitor.sh' });
     expect(checkVariantNames('ghost-load', ana.facts, [capture]).mismatches.filter((m) => m.fact === 'parent_comm')).toEqual(
       // probe-api.sh did spawn a curl: only if it is not ana's script is that evidence
       ana.facts.parent_comm === 'probe-api.sh' ? [] : [{ fact: 'parent_comm', expected: ana.facts.parent_comm, seen: 'probe-api.sh', tool: 'execsnoop' }],
