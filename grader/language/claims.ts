@@ -81,7 +81,7 @@ export function assertedAt(a: Analysis, phrases: string[]): Array<[number, numbe
 const LIST_SEPARATORS = new Set([',', '/', 'or', 'and', '&', '+', '|', ';', 'either', 'maybe']);
 
 /** Two spans are items of one list when only separators stand between them: "fsync, write", "fsync or write". */
-function coordinated(a: Analysis, x: [number, number], y: [number, number]): boolean {
+export function coordinated(a: Analysis, x: [number, number], y: [number, number]): boolean {
   const [first, second] = x[0] < y[0] ? [x, y] : [y, x];
   if (second[0] <= first[1]) return false;
   const between = a.tokens.slice(first[1] + 1, second[0]);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Observations } from '../facts/observe.ts';
-import { analyse, isNonAnswer, polarityOf, type MisconceptionSpec } from '../language/index.ts';
+import { analyse, assertedAt, coordinated, isNonAnswer, polarityOf, type MisconceptionSpec } from '../language/index.ts';
 import type { AnswerReading } from '../report/types.ts';
 import { MisconceptionSchema } from './answer-concepts.ts';
 import { answerRule } from './define.ts';
 import { fmt } from './evidence-latency.ts';
 import { answerText } from './match.ts';
-import { fail, pass, type RuleContext, type RuleOutcome } from './types.ts';
+import { fail, pass, review, type RuleContext, type RuleOutcome } from './types.ts';
 
 /** p99 above which a histogram says the resource is the bottleneck: runqlat in ms of CPU wait, biolatency of device time. */
 const SATURATED_RUNQ_P99_MS = 10;
@@ -17,6 +17,8 @@ export interface ChoiceReading {
   choice?: string;
   asserted: string[];
   denied: string[];
+  /** two choices listed side by side ("yes and no", "filesystem, block device"): a hedge */
+  listed: boolean;
 }
 
 /**
@@ -34,9 +36,11 @@ export function readChoice(text: string, choices: Record<string, string[]>): Cho
     else if (p === 'denied') denied.push(name);
   }
   const names = Object.keys(choices);
-  if (asserted.length === 1) return { choice: asserted[0], asserted, denied };
-  if (asserted.length === 0 && names.length === 2 && denied.length === 1) return { choice: names.find((n) => n !== denied[0]), asserted, denied };
-  return { asserted, denied };
+  if (asserted.length === 1) return { choice: asserted[0], asserted, denied, listed: false };
+  if (asserted.length === 0 && names.length === 2 && denied.length === 1) return { choice: names.find((n) => n !== denied[0]), asserted, denied, listed: false };
+  const spans = asserted.map((n) => assertedAt(a, [n, ...choices[n]]));
+  const listed = spans.some((xs, i) => spans.some((ys, j) => j > i && xs.some((x) => ys.some((y) => coordinated(a, x, y)))));
+  return { asserted, denied, listed };
 }
 
 /** Kept for callers that only need the choice. */
@@ -71,7 +75,9 @@ export function answerChoice(ctx: RuleContext, p: ChoiceParams): RuleOutcome {
   const reading: AnswerReading = { key: p.key, answer: text, asserted: read.asserted, rejected: read.denied, missing: read.choice === p.expect ? [] : [p.expect] };
   const wrong = (p.misconceptions ?? []).find((m) => polarityOf(analyse(text), m.phrases) === 'asserted');
   if (wrong) return { ...fail(`"${p.key}": ${wrong.feedback}`), reading: { ...reading, misconception: { id: wrong.id, feedback: wrong.feedback } } };
-  if (read.asserted.length > 1) return { ...fail(`"${p.key}" says both ${read.asserted.join(' and ')}: choose one`), reading };
+  if (read.asserted.length > 1 && read.listed) return { ...fail(`"${p.key}" says both ${read.asserted.join(' and ')}: choose one`), reading };
+  // "no, the CPU is saturated": two claims that disagree, not a hedge; a person reads it
+  if (read.asserted.length > 1) return { ...review(`"${p.key}" says ${read.asserted.join(' and ')} in different words; your instructor will read it`), reading };
   if (!read.choice) return { ...fail(`"${p.key}": "${text}" is not one of: ${Object.keys(p.choices).join(', ')}`), reading };
   if (read.choice === p.expect) return { ...pass(`"${p.key}" is right`), reading };
   const outcome = fail(`"${p.key}": "${text}" does not match what this lab shows`);

@@ -148,3 +148,11 @@ describe('review: uncertain is not wrong', () => {
     expect(out.status).toBe('pass');
   });
 });
+
+describe('choices that disagree', () => {
+  it('a hedge between two choices fails; two claims that disagree go to a person', () => {
+    expect(grade('offcpu-lock', 'cpu_saturated', 'yes and no').status).toBe('fail');
+    expect(grade('fsync-latency', 'slow_layer', 'filesystem, block device, disk, network').status).toBe('fail');
+    expect(grade('offcpu-lock', 'cpu_saturated', 'no, the CPU is saturated').status).toBe('review');
+  });
+});
