@@ -26,11 +26,13 @@ function run(file: string, args: string[], opts: { cwd: string; env?: NodeJS.Pro
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'labctl-build-'));
-  dist = join(tmp, 'dist');
+  // inside the checkout, as dist/ is: the CLI bundle loads its heavy packages from node_modules above it
+  dist = await mkdtemp(join(ROOT, '.build-test-'));
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--out', dist], { cwd: ROOT, stdio: 'pipe' });
 }, 120_000);
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
+  await rm(dist, { recursive: true, force: true });
 });
 
 describe('npm run build', () => {
