@@ -54,7 +54,7 @@ export function withRunFlavors(check: CheckResultSummary): CheckResultSummary {
 }
 
 /** Why live faults cannot run here, or null. */
-export function liveBlocker(probe: ProbeResult | null, isRoot: boolean): string | null {
+export function liveBlocker(probe: ProbeResult | null, isRoot: boolean, scenarios: readonly ScenarioId[] = SCENARIO_IDS): string | null {
   if (!isRoot) return 'not running as root: eBPF tools need root (try: sudo npx labctl demo)';
   if (!probe) return 'the host probe failed';
   if (!probe.bpf) return `BPF programs cannot be loaded on this kernel (${probe.kernel})`;
@@ -63,7 +63,7 @@ export function liveBlocker(probe: ProbeResult | null, isRoot: boolean): string 
     ['offcpu-lock', ['offcputime']],
     ['fsync-latency', ['fsslower', 'syscount', 'fsync-hist']],
   ];
-  const missing = needs.filter(([, tools]) => !tools.some((t) => probe.tools.find((p) => p.tool === t)?.command)).map(([id]) => id);
+  const missing = needs.filter(([id, tools]) => scenarios.includes(id) && !tools.some((t) => probe.tools.find((p) => p.tool === t)?.command)).map(([id]) => id);
   return missing.length ? `no working tool for ${missing.join(', ')} (run: labctl lab setup)` : null;
 }
 
@@ -81,7 +81,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     }
   }
   // A fresh root machine lacks the tools: the main job sets them up rather than settle for the examples.
-  const missingTools = liveBlocker(probe, isRoot);
+  const missingTools = liveBlocker(probe, isRoot, scenarios);
   if (missingTools && probe?.bpf && opts.setup !== false) {
     opts.onSetup?.(missingTools);
     try {
@@ -91,7 +91,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       probeError = `setup failed: ${(err as Error).message}`;
     }
   }
-  const reason = liveBlocker(probe, isRoot) ?? undefined;
+  const reason = liveBlocker(probe, isRoot, scenarios) ?? undefined;
   const outcomes: DemoOutcome[] = [];
   if (reason) {
     for (const scenario of scenarios) {

@@ -27,8 +27,8 @@ describe.skipIf(skipUnlessRequired(missing))('labctl demo, live', () => {
 
   it('injects, captures and grades fsync-latency with every flavor named, and leaves nothing behind in /tmp or its state dir', async () => {
     const host = labHost({ stateDir });
-    // the probe a demo starts with, trimmed to the tools it needs (a full probe tries every candidate of every tool)
-    writeFileSync(join(stateDir, PROBE_CACHE), JSON.stringify(await probeHost(host, { tools: ['execsnoop', 'offcputime', 'syscount', 'fsslower', 'fsync-hist'] })));
+    // the probe a demo starts with, trimmed to the tools of this scenario (a full probe tries every candidate of every tool)
+    writeFileSync(join(stateDir, PROBE_CACHE), JSON.stringify(await probeHost(host, { tools: ['syscount', 'fsslower', 'fsync-hist'] })));
     const before = ours();
     const r = await runDemo({ host, scenarios: ['fsync-latency'], durationSec: 3, setup: false });
     expect(r.mode, r.reason).toBe('live');
