@@ -32,7 +32,8 @@ export function answerConcepts(ctx: RuleContext, p: ConceptParams): RuleOutcome 
     answer: text,
     asserted: claims.asserted,
     rejected: claims.rejected,
-    missing: p.concepts.map((c) => c.name).filter((n) => !claims.asserted.includes(n)),
+    // concepts worth part credit are hints of direction, not ideas the answer is missing
+    missing: p.concepts.filter((c) => (c.credit ?? 1) >= 1 && !claims.asserted.includes(c.name)).map((c) => c.name),
     claimKey: claims.claimKey,
   };
   const full = p.concepts.filter((c) => (c.credit ?? 1) >= 1).length;
