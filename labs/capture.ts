@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { ScenarioId } from '../scenarios/variants.ts';
 import type { LabHost } from './host.ts';
 import { workingCommand, type ProbeResult } from './probe.ts';
-import type { LessonTool, ToolFlavor } from './tools.ts';
+import { runTool } from './tool-run.ts';
+import { READY_SEC, type LessonTool, type ToolFlavor } from './tools.ts';
 
 /**
  * The solve path's captures: which tools reveal each fault (DESIGN.md table), with the options each
@@ -104,8 +105,9 @@ export async function captureScenario(host: LabHost, scenario: ScenarioId, probe
     .map((s) => ({ tool: s.tool, file: s.file, reason: workingCommand(probe, s.tool) ? 'this flavor has no such mode' : 'no working command on this host (labctl lab probe)' }));
   const runs = await Promise.all(
     planned.map(async ({ spec, command, flavor }): Promise<CaptureRun> => {
-      // SIGINT is how a learner stops these tools: every flavor prints its summary on it
-      const res = await host.transport.run(`timeout -s INT -k 30 ${duration} ${command} </dev/null`, { timeoutMs: (duration + 90) * 1000 });
+      // Traces `duration` seconds from when the tool is ready (BCC compiles first, for a minute on a slow
+      // VM), then SIGINT, which is how a learner stops these tools: every flavor prints its summary on it.
+      const res = await runTool((cmd, o) => host.transport.run(cmd, o), command, { readySec: READY_SEC[flavor], holdSec: duration });
       const text = [res.stderr, res.stdout].filter((s) => s.length).join(res.stderr.endsWith('\n') ? '' : '\n');
       await writeFile(join(dir, spec.file), text);
       return { tool: spec.tool, file: spec.file, command, flavor, exitCode: res.exitCode, text };

@@ -2,6 +2,7 @@ import { LabError } from './errors.ts';
 import { shq } from './shell.ts';
 import { candidatesFor, fatalLine, LESSON_TOOLS, type LessonTool, type ToolCandidate, type ToolFlavor } from './tools.ts';
 import type { LabHost } from './host.ts';
+import { runTool } from './tool-run.ts';
 
 /**
  * `labctl lab probe`: what this host's kernel can do and, for each lesson tool, which command actually
@@ -15,6 +16,8 @@ export interface TryResult {
   ok: boolean;
   /** why it does not work, or the first output line when it does */
   detail: string;
+  /** seconds until it was ready (or failed): BCC compiles for a while on slow hosts */
+  readySec?: number;
 }
 
 export interface ToolProbe {
@@ -82,28 +85,24 @@ export function normaliseFsType(fs: string): string {
   return fs === 'ext2/ext3' ? 'ext4' : fs || 'unknown';
 }
 
-async function tryOnce(host: LabHost, c: ToolCandidate, sec: number): Promise<TryResult & { silent: boolean }> {
-  const res = await host.transport.run(`timeout -s INT -k 20 ${sec} ${c.command} </dev/null`, { timeoutMs: (sec + 40) * 1000 });
-  const out = `${res.stderr}\n${res.stdout}`;
-  const fatal = fatalLine(out);
-  // 124 = still running at the deadline (the usual good outcome), 0/130 = exited cleanly on SIGINT
-  const code = res.exitCode ?? -1;
-  const exitedOk = code === 0 || code === 124 || code === 130;
-  const firstLine = out.split('\n').map((l) => l.trim()).find((l) => l && !/RLIMIT_MEMLOCK|failed to get syms/.test(l)) ?? '';
-  const base = { command: c.command, flavor: c.flavor, silent: false };
-  if (fatal) return { ...base, ok: false, detail: fatal.slice(0, 160) };
-  if (!exitedOk) return { ...base, ok: false, detail: `exit ${code}: ${firstLine.slice(0, 140)}` };
-  // a tool that printed nothing may still be loading (busy host, slow BTF parsing): not proven yet
-  if (!firstLine) return { ...base, ok: false, silent: true, detail: `no output within ${sec}s` };
-  return { ...base, ok: true, detail: firstLine.slice(0, 160) };
-}
-
-/** Runs a candidate briefly; one longer second try when it was merely silent. */
+/**
+ * Runs a candidate until it is ready (see tool-run.ts), then stops it. A tool that is still starting
+ * (BCC compiling against the headers for a minute on a slow VM) is waited for, not failed: only an error
+ * line, an exit before it was ready, or silence for the whole budget count against it.
+ */
 async function tryCandidate(host: LabHost, c: ToolCandidate): Promise<TryResult> {
-  const first = await tryOnce(host, c, c.trySec);
-  const { silent, ...r } = first.silent ? await tryOnce(host, c, c.trySec * 4) : first;
-  void silent;
-  return r;
+  const run = await runTool((cmd, o) => host.transport.run(cmd, o), c.command, { readySec: c.readySec, holdSec: 0 });
+  const out = `${run.stderr}\n${run.stdout}`;
+  const fatal = fatalLine(out);
+  const firstLine = out.split('\n').map((l) => l.trim()).find((l) => l && !/RLIMIT_MEMLOCK|failed to get syms/.test(l)) ?? '';
+  const base = { command: c.command, flavor: c.flavor, readySec: run.waitedSec };
+  if (fatal) return { ...base, ok: false, detail: fatal.slice(0, 160) };
+  if (!run.ready) {
+    const why = run.stopped || run.exitCode === null ? `no output within ${c.readySec}s` : `exit ${run.exitCode}`;
+    return { ...base, ok: false, detail: `${why}${firstLine ? `: ${firstLine.slice(0, 140)}` : ''}` };
+  }
+  // ready and then stopped by us: whatever the exit code of the interrupt, it worked
+  return { ...base, ok: true, detail: (firstLine || `attached its probes (${run.ready})`).slice(0, 160) };
 }
 
 async function probeTool(host: LabHost, tool: LessonTool, fsType: string, present: Set<string>): Promise<ToolProbe> {

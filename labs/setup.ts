@@ -88,10 +88,12 @@ function aptPackages(pkgs: string[], id: string, description: string, optional =
     id,
     description,
     check: `test "$(${query} | grep -c '^installed$')" -eq ${pkgs.length}`,
-    // DPkg::Lock::Timeout makes apt itself wait a while for unattended-upgrades before we retry.
+    // DPkg::Lock::Timeout makes apt itself wait a while for unattended-upgrades before we retry. The
+    // package lists are refreshed only when the install cannot be done with the ones on the host (none
+    // yet, or stale: a 404): `apt-get update` is minutes on a slow VM and once per setup is enough.
     apply:
-      'export DEBIAN_FRONTEND=noninteractive; apt-get -o DPkg::Lock::Timeout=60 update -qq && ' +
-      `apt-get -o DPkg::Lock::Timeout=60 install -y -q ${pkgs.map(shq).join(' ')}`,
+      `export DEBIAN_FRONTEND=noninteractive; i() { apt-get -o DPkg::Lock::Timeout=60 install -y -q ${pkgs.map(shq).join(' ')}; }; ` +
+      'i || { apt-get -o DPkg::Lock::Timeout=60 update -qq && i; }',
     optional,
     packageManager: true,
   };
@@ -117,18 +119,22 @@ function mountStep(fs: 'tracefs' | 'debugfs', dir: string): SetupStep {
   };
 }
 
+const SYSSTAT = 'sysstat (iostat, pidstat, mpstat: the briefs\' symptom checks)';
+
 /** Which packages and files a host needs, as data. `kernelRelease` is `uname -r` on the host. */
 export function planSetup(distro: DistroInfo, kernelRelease: string, stateDir = '/var/lib/labctl'): SetupPlan {
   const steps: SetupStep[] = [];
   const base = ['gcc', 'curl', 'python3'];
   if (distro.family === 'debian') {
     steps.push(aptPackages([...base, 'bpfcc-tools', 'bpftrace'], 'packages', 'gcc, curl, python3, BCC tools (*-bpfcc), bpftrace'));
+    steps.push(aptPackages(['sysstat'], 'sysstat', SYSSTAT));
     // libbpf-tools is packaged from Debian 12 and Ubuntu 23.04 on; older releases have only BCC/bpftrace.
     const hasLibbpfTools = distro.id === 'debian' ? distro.major >= 12 || Number.isNaN(distro.major) : distro.major >= 23;
     if (hasLibbpfTools) steps.push(aptPackages(['libbpf-tools'], 'libbpf-tools', 'libbpf-tools (CO-RE tools, no kernel headers needed)', true));
     steps.push(aptPackages([`linux-headers-${kernelRelease}`], 'kernel-headers', `kernel headers for ${kernelRelease} (BCC compiles against them)`, true));
   } else {
     steps.push(dnfPackages([...base, 'bcc-tools', 'bpftrace'], 'packages', 'gcc, curl, python3, BCC tools, bpftrace'));
+    steps.push(dnfPackages(['sysstat'], 'sysstat', SYSSTAT));
     if (distro.id === 'fedora' || distro.major >= 9) {
       steps.push(dnfPackages(['libbpf-tools'], 'libbpf-tools', 'libbpf-tools (bpf-* CO-RE tools)', true));
     }

@@ -18,9 +18,16 @@ export interface ToolCandidate {
   command: string;
   /** a file that must exist (absolute) or a command name on PATH, checked before trying */
   needs: string;
-  /** seconds a try may take: BCC tools compile C at start-up, so they get longer */
-  trySec: number;
+  /**
+   * longest wait, in seconds, for the tool to be ready (first output line or attached probes). A budget,
+   * not an expectation: a working tool returns as soon as it is ready. BCC compiles C against the kernel
+   * headers at start-up: ~10 s on a laptop, 40-80 s on an emulated or busy VM, so it gets minutes.
+   */
+  readySec: number;
 }
+
+/** Readiness budgets per flavor (see ToolCandidate.readySec): generous, since only failures use them up. */
+export const READY_SEC: Record<ToolFlavor, number> = { bcc: 420, libbpf: 90, bpftrace: 90 };
 
 // Tracepoint-only bpftrace programs: no kprobes, no kernel headers, so they run on the most hosts.
 export const ONE_LINERS = {
@@ -44,7 +51,7 @@ const oneLiner = (tool: LessonTool, program: string): ToolCandidate => ({
   flavor: 'bpftrace',
   command: `bpftrace -e '${program}'`,
   needs: 'bpftrace',
-  trySec: 3,
+  readySec: READY_SEC.bpftrace,
 });
 
 /** The concrete tool name for fsslower on a file system: ext4slower, xfsslower, btrfsslower, nfsslower. */
@@ -60,17 +67,17 @@ export function candidatesFor(tool: LessonTool, fsType = 'ext4'): ToolCandidate[
   if (tool === 'fsync-hist') return [oneLiner(tool, ONE_LINERS['fsync-hist'])];
   const name = tool === 'fsslower' ? fsslowerName(fsType) : tool;
   if (!name) return [];
-  const bin = (flavor: ToolFlavor, command: string, trySec = 2): ToolCandidate => ({ tool, flavor, command, needs: command.split(' ')[0], trySec });
+  const bin = (flavor: ToolFlavor, command: string): ToolCandidate => ({ tool, flavor, command, needs: command.split(' ')[0], readySec: READY_SEC[flavor] });
   const out: ToolCandidate[] = [
-    bin('bcc', `/usr/sbin/${name}-bpfcc`, 8),
-    bin('bcc', `/usr/share/bcc/tools/${name}`, 8),
+    bin('bcc', `/usr/sbin/${name}-bpfcc`),
+    bin('bcc', `/usr/share/bcc/tools/${name}`),
     bin('libbpf', `/usr/sbin/${name}`),
     bin('libbpf', `/usr/sbin/bpf-${name}`),
   ];
   // libbpf builds without a per-fs binary still have the generic one
   if (tool === 'fsslower' && fsType) out.push(bin('libbpf', `/usr/sbin/fsslower -t ${fsType === 'ext2/ext3' ? 'ext4' : fsType}`));
   for (const dir of ['/usr/sbin', '/usr/share/bpftrace/tools']) {
-    out.push({ tool, flavor: 'bpftrace', command: `bpftrace ${dir}/${name}.bt`, needs: `${dir}/${name}.bt`, trySec: 3 });
+    out.push({ tool, flavor: 'bpftrace', command: `bpftrace ${dir}/${name}.bt`, needs: `${dir}/${name}.bt`, readySec: READY_SEC.bpftrace });
   }
   if (tool === 'biolatency' || tool === 'runqlat') out.push(oneLiner(tool, ONE_LINERS[tool]));
   return out;
