@@ -37,6 +37,8 @@ export interface ProbeResult {
   bpf: boolean;
   btf: boolean;
   kprobes: boolean;
+  /** a bpftrace kprobe one-liner attaches and fires */
+  bpftraceKprobes: boolean;
   headers: boolean;
   tracefs: boolean;
   debugfs: boolean;
@@ -62,7 +64,9 @@ grep -qs ' register_kprobe$' /proc/kallsyms && echo kprobe_sym=1
 fs=$(findmnt -n -o FSTYPE -T "$d" 2>/dev/null | head -1); [ -n "$fs" ] || fs=$(stat -f -c %T "$d" 2>/dev/null)
 echo "fs=$fs"
 if command -v bpftrace >/dev/null 2>&1; then
-  timeout 10 bpftrace -e 'BEGIN { exit(); }' >/dev/null 2>&1 && echo bpf=1
+  timeout 60 bpftrace -e 'BEGIN { exit(); }' >/dev/null 2>&1 && echo bpf=1
+  # bpftrace kprobe one-liners (kprobe:vfs_fsync* and the like): vfs_read fires at once on any host
+  timeout 120 bpftrace -e 'kprobe:vfs_read { exit(); }' >/dev/null 2>&1 && echo bpftrace_kprobe=1
 elif command -v bpftool >/dev/null 2>&1; then
   bpftool prog list >/dev/null 2>&1 && echo bpf=1
 elif [ -e /proc/sys/kernel/unprivileged_bpf_disabled ] && [ "$(id -u)" = 0 ]; then
@@ -156,7 +160,7 @@ export async function probeHost(host: LabHost, opts: ProbeOptions = {}): Promise
     if (cached) return cached;
   }
   const dataDir = dataDirOf(host.stateDir);
-  const factsRes = await t.run(FACTS_SCRIPT(dataDir), { timeoutMs: 30_000 });
+  const factsRes = await t.run(FACTS_SCRIPT(dataDir), { timeoutMs: 240_000 });
   const kv = parseHostFacts(factsRes.stdout);
   if (!kv.kernel) throw new LabError(`${t.describe()}: cannot read basic host facts (${factsRes.stderr.trim().slice(0, 200)})`, 'is this a Linux host with a POSIX shell?');
   const fsType = normaliseFsType(kv.fs ?? '');
@@ -174,6 +178,7 @@ export async function probeHost(host: LabHost, opts: ProbeOptions = {}): Promise
     bpf: kv.bpf === '1',
     btf: kv.btf === '1',
     kprobes: kv.kprobe_events === '1' || kv.kprobe_sym === '1' || kv.kprobe_config === '1',
+    bpftraceKprobes: kv.bpftrace_kprobe === '1',
     headers: kv.headers === '1',
     tracefs: kv.tracefs === '1',
     debugfs: kv.debugfs === '1',
@@ -221,7 +226,7 @@ export function renderProbe(p: ProbeResult): string {
   const lines = [
     `host      ${p.host}`,
     `kernel    ${p.kernel}   root: ${yes(p.root)}`,
-    `bpf ${yes(p.bpf)}   btf ${yes(p.btf)}   kprobes ${yes(p.kprobes)}   headers ${yes(p.headers)}   tracefs ${yes(p.tracefs)}   debugfs ${yes(p.debugfs)}`,
+    `bpf ${yes(p.bpf)}   btf ${yes(p.btf)}   kprobes ${yes(p.kprobes)} (bpftrace: ${yes(p.bpftraceKprobes ?? false)})   headers ${yes(p.headers)}   tracefs ${yes(p.tracefs)}   debugfs ${yes(p.debugfs)}`,
     `data dir  ${p.dataDir} (${p.fsType})`,
     '',
   ];

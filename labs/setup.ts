@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { LabError } from './errors.ts';
 import { shq } from './shell.ts';
-import type { Transport } from './transport.ts';
+import { mustSucceed, type Transport } from './transport.ts';
 
 /**
  * `labctl lab setup`: turn a fresh Ubuntu/Debian or RHEL-family host into a lab host. The plan is a pure
@@ -66,6 +69,8 @@ export interface SetupStep {
   optional?: boolean;
   /** package-manager step: retried with backoff while another apt/dnf holds the lock */
   packageManager?: boolean;
+  /** a local file copied to the host before `apply` runs (apply moves it into place) */
+  upload?: { from: string; to: string };
 }
 
 export interface SetupPlan {
@@ -121,8 +126,52 @@ function mountStep(fs: 'tracefs' | 'debugfs', dir: string): SetupStep {
 
 const SYSSTAT = 'sysstat (iostat, pidstat, mpstat: the briefs\' symptom checks)';
 
-/** Which packages and files a host needs, as data. `kernelRelease` is `uname -r` on the host. */
-export function planSetup(distro: DistroInfo, kernelRelease: string, stateDir = '/var/lib/labctl'): SetupPlan {
+/** The self-contained learner CLI (dist/labctl-host.mjs of `npm run build`) and its content hash. */
+export interface HostBundle {
+  path: string;
+  sha256: string;
+}
+
+export const LABCTL_BIN = '/usr/local/bin/labctl';
+export const LABCTL_LIB = '/usr/local/lib/labctl';
+/** Oldest Node.js the host bundle runs on (Debian 12 and Ubuntu 24.04 ship 18; Ubuntu 22.04's 12 is too old). */
+export const HOST_NODE_MAJOR = 18;
+
+/**
+ * `labctl` on the lab host, so learners type `labctl hint ghost-load` there: the prebuilt bundle (no
+ * node_modules) run by the distro's Node.js. Never `npx labctl` on a host: outside the repo npx fetches an
+ * unrelated package of that name, and `sudo npx` would run it as root.
+ */
+function labctlStep(distro: DistroInfo, bundle: HostBundle): SetupStep {
+  const nodeOk = `node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= ${HOST_NODE_MAJOR} ? 0 : 1)' 2>/dev/null`;
+  const installNode =
+    distro.family === 'debian'
+      ? `{ DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 install -y -q nodejs || { apt-get -o DPkg::Lock::Timeout=60 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 install -y -q nodejs; }; }`
+      : 'dnf install -y -q nodejs';
+  const wrapper = `#!/bin/sh\n# labctl for learners (installed by labctl lab setup)\nexec node ${LABCTL_LIB}/labctl.mjs "$@"\n`;
+  return {
+    id: 'labctl',
+    description: `labctl for learners at ${LABCTL_BIN} (hint, self-check, submit; the distro's Node.js ${HOST_NODE_MAJOR}+)`,
+    check: `test -x ${LABCTL_BIN} && test "$(cat ${LABCTL_LIB}/labctl.sha256 2>/dev/null)" = ${bundle.sha256} && ${nodeOk}`,
+    upload: { from: bundle.path, to: `${LABCTL_LIB}/labctl.mjs.new` },
+    apply: [
+      `{ ${nodeOk} || ${installNode}; }`,
+      `{ ${nodeOk} || { echo "Node.js $(node --version 2>/dev/null || echo missing) is older than ${HOST_NODE_MAJOR}: install a newer nodejs package" >&2; exit 1; }; }`,
+      `mv -f ${LABCTL_LIB}/labctl.mjs.new ${LABCTL_LIB}/labctl.mjs`,
+      `chmod 644 ${LABCTL_LIB}/labctl.mjs`,
+      `printf '${wrapper}' > ${LABCTL_BIN}.new && chmod 755 ${LABCTL_BIN}.new && mv -f ${LABCTL_BIN}.new ${LABCTL_BIN}`,
+      `echo ${bundle.sha256} > ${LABCTL_LIB}/labctl.sha256`,
+    ].join(' && '),
+    optional: true,
+    packageManager: true,
+  };
+}
+
+/**
+ * Which packages and files a host needs, as data. `kernelRelease` is `uname -r` on the host; `bundle`,
+ * when given, adds the learner CLI.
+ */
+export function planSetup(distro: DistroInfo, kernelRelease: string, stateDir = '/var/lib/labctl', bundle?: HostBundle): SetupPlan {
   const steps: SetupStep[] = [];
   const base = ['gcc', 'curl', 'python3'];
   if (distro.family === 'debian') {
@@ -147,6 +196,7 @@ export function planSetup(distro: DistroInfo, kernelRelease: string, stateDir = 
     });
   }
   steps.push(mountStep('tracefs', '/sys/kernel/tracing'), mountStep('debugfs', '/sys/kernel/debug'));
+  if (bundle) steps.push(labctlStep(distro, bundle));
   steps.push({
     id: 'state-dir',
     description: `lab state directory ${stateDir}`,
@@ -190,6 +240,11 @@ export async function executePlan(t: Transport, plan: { steps: SetupStep[] }, op
     if ((await t.run(step.check)).ok) {
       result = { step, outcome: 'already', attempts: 0 };
     } else {
+      if (step.upload) {
+        const dir = step.upload.to.replace(/\/[^/]+$/, '') || '/';
+        mustSucceed(await t.run(`mkdir -p ${shq(dir)}`), `${t.describe()}: mkdir ${dir}`);
+        await t.copyTo(step.upload.from, step.upload.to);
+      }
       let attempts = 0;
       let res = await t.run(step.apply);
       attempts++;
@@ -219,11 +274,21 @@ export async function executePlan(t: Transport, plan: { steps: SetupStep[] }, op
   return results;
 }
 
-/** Detects the host's distro and kernel and runs the plan. */
+/** dist/labctl-host.mjs next to this checkout or install, when it has been built. */
+export function findHostBundle(): HostBundle | undefined {
+  const path = fileURLToPath(new URL('../dist/labctl-host.mjs', import.meta.url));
+  if (!existsSync(path)) return undefined;
+  return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+}
+
+/**
+ * Detects the host's distro and kernel and runs the plan. A remote lab host also gets the learner CLI
+ * (`labctl` on its PATH) when the bundle is built; this machine has the repo's own.
+ */
 export async function setupHost(t: Transport, stateDir: string, opts: ExecOptions = {}): Promise<{ plan: SetupPlan; results: StepResult[] }> {
   const os = await t.run('cat /etc/os-release; echo; echo "__KERNEL=$(uname -r)"');
   if (!os.ok) throw new LabError(`${t.describe()}: cannot read /etc/os-release`, 'is this a Linux host?');
   const kernel = /__KERNEL=(.*)/.exec(os.stdout)?.[1]?.trim() ?? '';
-  const plan = planSetup(detectDistro(os.stdout, `${t.describe()}:/etc/os-release`), kernel, stateDir);
+  const plan = planSetup(detectDistro(os.stdout, `${t.describe()}:/etc/os-release`), kernel, stateDir, t.remote ? findHostBundle() : undefined);
   return { plan, results: await executePlan(t, plan, opts) };
 }

@@ -15,8 +15,14 @@ import { shq } from './shell.ts';
  */
 
 export interface ToolRunOptions {
-  /** longest wait for readiness, in seconds */
+  /** longest wait for readiness, in seconds (a hard cap; see idleSec) */
   readySec: number;
+  /**
+   * give up earlier when the tool has been silent and has used no CPU for this long: a tool that is
+   * compiling (BCC runs clang in-process) keeps using CPU however slow or shared the host is, while a
+   * stuck one does not. Default 60.
+   */
+  idleSec?: number;
   /** seconds to keep tracing once ready (0: stop right away, as a probe does) */
   holdSec: number;
   /**
@@ -64,12 +70,20 @@ printed() {
   case "$l1" in '' | 'Attaching '*) [ -n "$l2" ] || ${wroteFile} ;; *) true ;; esac
 }
 attached() { ls -l "/proc/$1/fd" 2>/dev/null | grep -qE 'anon_inode:(\[perf_event\]|bpf_link|\[bpf_link\])'; }
-waited=0 ready= since=
+# CPU ticks (utime + stime) the tool has used so far: progress while it is silent
+cpu() {
+  line=; read -r line < "/proc/$1/stat" 2>/dev/null || { echo 0; return; }
+  set -- \${line##*) }
+  echo $(( \${12:-0} + \${13:-0} ))
+}
+waited=0 ready= since= busy=0 ticks=0
 while alive "$t"; do
   if printed; then ready=output; break; fi
+  p=; read -r p _ < "/proc/$t/task/$t/children" 2>/dev/null
+  if [ -n "$p" ]; then now=$(cpu "$p"); [ "$now" -gt "$ticks" ] && busy=$waited; ticks=$now; fi
+  [ $((waited - busy)) -ge ${o.idleSec ?? 60} ] && break
   # folded stacks and histograms print nothing until Ctrl-C: look for attached probes every few seconds
   if [ $((waited % 3)) -eq 2 ]; then
-    p=; read -r p _ < "/proc/$t/task/$t/children" 2>/dev/null
     if [ -n "$p" ] && attached "$p"; then
       [ -n "$since" ] || since=$waited
       if [ $((waited - since)) -ge 3 ]; then ready=attached; break; fi
@@ -93,7 +107,7 @@ wait "$t"; code=$?
 cat "$e"; [ -s "$e" ] && [ -n "$(tail -c1 "$e")" ] && echo
 echo ${END}stdout
 cat "$o"; [ -s "$o" ] && [ -n "$(tail -c1 "$o")" ] && echo
-echo "${END}end ready=$ready waited=$waited stopped=$stopped code=$code"
+echo "${END}end ready=$ready waited=$waited stopped=$stopped code=$code idle=$((waited - busy))"
 rm -f "$o" "$e" "$o.stamp"
 `;
 }

@@ -19,15 +19,20 @@ export interface ToolCandidate {
   /** a file that must exist (absolute) or a command name on PATH, checked before trying */
   needs: string;
   /**
-   * longest wait, in seconds, for the tool to be ready (first output line or attached probes). A budget,
-   * not an expectation: a working tool returns as soon as it is ready. BCC compiles C against the kernel
-   * headers at start-up: ~10 s on a laptop, 40-80 s on an emulated or busy VM, so it gets minutes.
+   * longest wait, in seconds, for the tool to be ready (first output line or attached probes). A cap,
+   * not an expectation: a working tool returns as soon as it is ready, a silent idle one after a minute.
+   * BCC compiles C against the kernel headers at start-up: ~10 s on a laptop, 40-80 s on an emulated
+   * VM, several minutes on a loaded one.
    */
   readySec: number;
 }
 
-/** Readiness budgets per flavor (see ToolCandidate.readySec): generous, since only failures use them up. */
-export const READY_SEC: Record<ToolFlavor, number> = { bcc: 420, libbpf: 90, bpftrace: 90 };
+/**
+ * Readiness caps per flavor (see ToolCandidate.readySec). Only a tool that keeps using CPU without
+ * printing can use them up (tool-run.ts gives up after a minute of silence *and* idleness), so they can
+ * be long: four BCC tools compiling side by side on a loaded 2-CPU VM took 7+ minutes each.
+ */
+export const READY_SEC: Record<ToolFlavor, number> = { bcc: 1800, libbpf: 600, bpftrace: 600 };
 
 // Tracepoint-only bpftrace programs: no kprobes, no kernel headers, so they run on the most hosts.
 export const ONE_LINERS = {

@@ -19,7 +19,15 @@ export function execDominant(ctx: RuleContext, p: { comm: string; minShare: numb
   return fail(`${text}: not enough to explain the load`);
 }
 
-/** The comm is exec'd at least `minRatePerSec` times per second (needs timestamps: `execsnoop -t`). */
+/** Execs of the comm a capture needs before its rate means anything. */
+const MIN_RATE_EXECS = 3;
+
+/**
+ * The capture measures the comm's exec rate (timestamps: `execsnoop -t`) and it is the incident's rate:
+ * at least `minRatePerSec` (what the fault produces on real hardware) or, since a slow or loaded host
+ * (an emulated VM manages 1-3 curls a second) cannot reach an absolute number, the fastest-started
+ * command of the capture.
+ */
 export function execRate(ctx: RuleContext, p: { comm: string; minRatePerSec: number }): RuleOutcome {
   const exec = ctx.obs.exec;
   if (!exec) return fail(NO_EXECSNOOP);
@@ -29,9 +37,15 @@ export function execRate(ctx: RuleContext, p: { comm: string; minRatePerSec: num
     return partial(0.5, `${n} execs of the incident's command, but the capture has no timestamps, so the rate cannot be measured`);
   }
   let rate = 0;
-  for (const [comm, r] of Object.entries(exec.ratePerSecByComm)) if (sameComm(comm, p.comm)) rate += r;
+  let fastestOther = 0;
+  for (const [comm, r] of Object.entries(exec.ratePerSecByComm)) {
+    if (sameComm(comm, p.comm)) rate += r;
+    else fastestOther = Math.max(fastestOther, r);
+  }
   const text = `the incident's command runs ${rate.toFixed(1)} times per second over ${exec.timedSec.toFixed(1)} s of capture`;
-  return rate >= p.minRatePerSec ? pass(text) : fail(`${text}, below the ${p.minRatePerSec}/s the incident produces`);
+  if (rate >= p.minRatePerSec) return pass(text);
+  if (n >= MIN_RATE_EXECS && rate > fastestOther) return pass(`${text}, faster than any other command in it (a slow host runs the loop below its ${p.minRatePerSec}/s)`);
+  return fail(`${text}, below the ${p.minRatePerSec}/s the incident produces and not ahead of the other commands`);
 }
 
 /** One parent (PPID) spawns at least `minShare` of the comm's execs: the loop that drives the load. */

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Boots the lab host VM from a built image (scripts/vm/build-image.sh) under QEMU TCG and waits for SSH.
-#   scripts/vm/boot.sh IMAGE_DIR RUN_DIR [--seed SEED.iso] [--persist]
+#   scripts/vm/boot.sh IMAGE_DIR RUN_DIR [--seed SEED.iso] [--persist] [--user USER]
 # RUN_DIR gets a throwaway SSH key, an ssh_config (Host labvm, ControlMaster), qemu.pid, serial.log, env.
 # The disk is used with -snapshot (the cached image stays pristine) unless --persist, which boots a
 # private copy-on-write overlay in RUN_DIR instead, so a reboot keeps what the first boot wrote.
+# --user: the login user of ssh_config (default root, whose key comes on the kernel command line; with a
+# seed, cloud-init sets root's key to a "log in as ..." message and gives the key to its default user).
 # Stdout: `export` lines for LABCTL_VM_HOST and LABCTL_SSH_OPTS. Stop with scripts/vm/stop.sh RUN_DIR.
 set -euo pipefail
 image="$1" run="$2"; shift 2
-seed= persist=
+seed= persist= user=root
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed) seed="$2"; shift 2 ;;
     --persist) persist=1; shift ;;
+    --user) user="$2"; shift 2 ;;
     *) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -25,7 +28,7 @@ cat > "$run/ssh_config" <<CONF
 Host labvm
   HostName 127.0.0.1
   Port $port
-  User root
+  User $user
   IdentityFile $run/id_ed25519
   IdentitiesOnly yes
   StrictHostKeyChecking no

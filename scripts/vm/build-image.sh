@@ -27,17 +27,15 @@ packages=(
 )
 log() { printf '[vm-build %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
-candidate() { apt-cache policy "$1" | awk '/Candidate:/ {print $2; exit}'; }
-kernel_pkg() { apt-cache depends "$1" | awk '/Depends: linux-(image|headers)-[0-9]/ {print $2; exit}'; }
-
+# One apt-cache call each (apt-cache takes seconds per call on a loaded machine).
 resolve_versions() {
-  local p
-  for p in "${packages[@]}"; do printf '%s=%s\n' "$p" "$(candidate "$p")"; done
-  printf '%s\n' "kernel=$(kernel_pkg linux-image-amd64)" "headers=$(kernel_pkg linux-headers-amd64)"
+  apt-cache policy "${packages[@]}" | awk '/^[^ ].*:$/ {p=substr($1, 1, length($1)-1)} /Candidate:/ {print p "=" $2}'
+  apt-cache depends linux-image-amd64 linux-headers-amd64 |
+    awk '/Depends: linux-image-[0-9]/ {print "kernel=" $2} /Depends: linux-headers-[0-9]/ {print "headers=" $2}'
 }
 
 versions="$(resolve_versions)"
-if grep -q '=$\|=(none)$' <<<"$versions"; then
+if [ "$(grep -c . <<<"$versions")" -ne $((${#packages[@]} + 2)) ] || grep -q '=$\|=(none)$' <<<"$versions"; then
   log "some packages have no candidate in this machine's apt lists (run apt-get update):"
   grep '=$\|=(none)$' <<<"$versions" >&2
   exit 1
@@ -59,8 +57,9 @@ root="$work/root"
 started=$SECONDS
 log "building $key into $work (kernel $(grep ^kernel= <<<"$versions" | cut -d= -f2))"
 
-# Hooks run on this machine with the chroot as $1.
-setup_initramfs='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nCOMPRESS=zstd\n" > "$1/etc/initramfs-tools/conf.d/labctl.conf" && mkdir -p "$1/etc/initramfs-tools" && printf "virtio_pci\nvirtio_blk\nvirtio_net\next4\n" > "$1/etc/initramfs-tools/modules"'
+# Hooks run on this machine with the chroot as $1. The initramfs settings go in before the kernel's
+# postinst builds it (the module list itself is written, and the initramfs rebuilt, in customize.sh).
+setup_initramfs='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nCOMPRESS=zstd\n" > "$1/etc/initramfs-tools/conf.d/labctl.conf"'
 mmdebstrap --mode=root --variant=apt --components=main \
   --include="$(IFS=,; echo "${packages[*]}")" \
   --aptopt='Acquire::Languages "none"' \

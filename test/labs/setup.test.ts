@@ -133,4 +133,42 @@ describe('executePlan (real shell)', () => {
     expect(r.outcome).toBe('skipped-optional');
     expect(r.detail).toContain('Unable to locate package');
   });
+
+  it('uploads a step\'s file before its apply, into a folder it creates', async () => {
+    const src = join(dir, 'bundle.mjs');
+    writeFileSync(src, 'console.log("hi")\n');
+    const to = join(dir, 'lib', 'sub', 'labctl.mjs.new');
+    const steps: SetupStep[] = [{ id: 'up', description: 'upload', check: `test -f ${dir}/lib/sub/labctl.mjs`, apply: `mv ${to} ${dir}/lib/sub/labctl.mjs`, upload: { from: src, to } }];
+    const [r] = await executePlan(t, { steps });
+    expect(r.outcome).toBe('applied');
+    expect(readFileSync(join(dir, 'lib/sub/labctl.mjs'), 'utf8')).toBe('console.log("hi")\n');
+  });
 });
+
+describe('labctl on the lab host (setup step)', () => {
+  const bundle = { path: '/x/dist/labctl-host.mjs', sha256: 'ab'.repeat(32) };
+  const withBundle = (name: string) => planSetup(detectDistro(fixture(name), name), KERNEL, '/var/lib/labctl', bundle);
+
+  it('installs the bundle as /usr/local/bin/labctl run by the distro\'s Node.js (apt or dnf), keyed by its hash', () => {
+    for (const [f, pm] of [['debian-12', 'apt-get'], ['ubuntu-24.04', 'apt-get'], ['rhel-9', 'dnf']] as const) {
+      const step = withBundle(f).steps.find((s) => s.id === 'labctl')!;
+      expect(step.upload).toEqual({ from: bundle.path, to: '/usr/local/lib/labctl/labctl.mjs.new' });
+      expect(step.check).toContain(bundle.sha256);
+      expect(step.check).toContain('test -x /usr/local/bin/labctl');
+      expect(step.apply).toContain(`${pm === 'dnf' ? 'dnf install -y -q nodejs' : 'install -y -q nodejs'}`);
+      expect(step.apply).toContain('exec node /usr/local/lib/labctl/labctl.mjs');
+      expect(step.apply).not.toContain('npx');
+      expect(step.optional).toBe(true);
+    }
+    expect(plan('debian-12').steps.find((s) => s.id === 'labctl')).toBeUndefined();
+  });
+
+  it('refuses a Node.js older than the bundle needs with a message that says so (real shell)', async () => {
+    const step = withBundle('debian-12').steps.find((s) => s.id === 'labctl')!;
+    // the node check is the same snippet in check and apply: run it against this machine's node
+    const nodeCheck = /node -e '[^']+' 2>\/dev\/null/.exec(step.check)![0];
+    expect((await new LocalTransport().run(nodeCheck)).ok).toBe(true);
+    expect((await new LocalTransport().run(nodeCheck.replace('>= 18', '>= 99'))).ok).toBe(false);
+  });
+});
+

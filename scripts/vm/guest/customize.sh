@@ -12,7 +12,9 @@ echo 'LABEL=labctl-root / ext4 rw,relatime 0 1' > "$r/etc/fstab"
 
 # QEMU user networking: DHCP on eth0 (net.ifnames=0 on the kernel command line), its DNS at 10.0.2.3.
 mkdir -p "$r/etc/systemd/network"
-printf '[Match]\nName=eth0\n[Network]\nDHCP=ipv4\n' > "$r/etc/systemd/network/10-eth0.network"
+# The link-local metadata address goes nowhere: QEMU would otherwise pass the guest's cloud metadata
+# lookups (the class expiry script asks IMDS) on to whatever answers it outside this machine.
+printf '[Match]\nName=eth0\n[Network]\nDHCP=ipv4\n[Route]\nDestination=169.254.0.0/16\nType=blackhole\n' > "$r/etc/systemd/network/10-eth0.network"
 rm -f "$r/etc/resolv.conf"
 echo 'nameserver 10.0.2.3' > "$r/etc/resolv.conf"
 chroot "$r" systemctl enable systemd-networkd.service >/dev/null 2>&1
