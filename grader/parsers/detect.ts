@@ -173,7 +173,9 @@ export class Detector {
     if (!s || s === 'truncated') return null;
     // a block needs the "- comm (pid)" line (or a folded line) to count: prose indented by 4 has neither
     if (s.pid === null && !line.includes(';')) return null;
-    return { tool: looksOffCpu(s.frames) ? 'offcputime' : 'profile', flavor: 'unknown' };
+    const offcpu = looksOffCpu(s.frames);
+    // folded off-CPU stacks (`-f`) come only from BCC's offcputime (libbpf-tools' has no -f; profile has both)
+    return { tool: offcpu ? 'offcputime' : 'profile', flavor: offcpu && s.pid === null && line.includes(';') ? 'bcc' : 'unknown' };
   }
 }
 

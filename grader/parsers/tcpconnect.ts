@@ -23,7 +23,10 @@ export function matchTcpconnectHeader(line: string): TcpconnectLayout | null {
   let flavor: Flavor;
   if (columns.includes('LPORT') || columns.includes('QUERY')) flavor = 'bcc';
   else if (columns.includes('SPORT')) flavor = 'libbpf';
-  else flavor = line.indexOf(' IP ') - line.indexOf('COMM') >= 16 ? 'libbpf' : 'bcc'; // COMM 16 wide vs 12
+  // COMM 16 wide: libbpf; else the PID column: BCC 0.2x prints it 7 wide (and a "Tracing connect" banner,
+  // which decides before the header does), libbpf-tools 6 wide with no banner (Debian 12, real captures)
+  else if (line.indexOf(' IP ') - line.indexOf('COMM') >= 16) flavor = 'libbpf';
+  else flavor = line.indexOf('COMM') - line.indexOf('PID') >= 8 ? 'bcc' : 'libbpf';
   return { columns, count: false, flavor };
 }
 

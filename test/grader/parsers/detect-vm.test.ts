@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCaptureText } from '../../../grader/parsers/index.ts';
+
+const fixture = (p: string) => readFileSync(join(import.meta.dirname, '../../fixtures', p), 'utf8');
+
+/** Detection on real output from the VM lab host (Debian 12, kernel 6.1; test/fixtures/captures/README.md). */
+describe('detection of real lab-host captures (Debian 12 VM)', () => {
+  it('libbpf tcpconnect: no banner, PID 6 wide: libbpf, not bcc', () => {
+    const c = parseCaptureText(fixture('captures/tcpconnect-libbpf-t-vm.txt'), 'tcpconnect.txt');
+    expect([c.tool, c.flavor]).toEqual(['tcpconnect', 'libbpf']);
+  });
+
+  it('BCC tcpconnect 0.26 header (PID 7 wide) without its banner is still bcc', () => {
+    const header = 'TIME(s)  PID     COMM         IP SADDR            DADDR            DPORT \n0.000    4242    curl         4  127.0.0.1        127.0.0.1        18080  \n';
+    const c = parseCaptureText(header, 'tcpconnect.txt');
+    expect([c.tool, c.flavor]).toEqual(['tcpconnect', 'bcc']);
+  });
+
+  it('folded off-CPU stacks (offcputime -f) are BCC offcputime', () => {
+    const folded = fixture('corpus/bcc/offcputime_example.txt').split('\n').filter((l) => /^[a-z].*;.* \d+$/.test(l)).join('\n');
+    expect(folded.split('\n').length).toBeGreaterThan(3);
+    const c = parseCaptureText(folded, 'offcputime.folded');
+    expect([c.tool, c.flavor]).toEqual(['offcputime', 'bcc']);
+  });
+});
