@@ -16,12 +16,13 @@ const SCENARIOS = ['ghost-load', 'offcpu-lock', 'fsync-latency'] as const;
 const FREE_TEXT_KEYS = new Set(['root_cause', 'fix']);
 const MIN_MAIN = 40;
 const MIN_HOLDOUT = 10;
+const MIN_FRESH = 12;
 const MIN_WRONG_MAIN = 15;
 const MAX_REVIEW_SHARE = 0.1;
 
 const AnswerText = z.union([z.string().min(1), z.number(), z.array(z.string().min(1)).min(1)]);
 const LabelledAnswer = z.strictObject({
-  id: z.string().regex(/^[a-z]{2}-[a-z_]+-h?\d{3}$/, 'id like gl-root_cause-001 (h001 in holdout/)'),
+  id: z.string().regex(/^[a-z]{2}-[a-z_]+-[hf]?\d{3}$/, 'id like gl-root_cause-001 (h001 in holdout/, f001 in fresh/)'),
   text: AnswerText,
   label: z.enum(['right', 'partial', 'wrong', 'review']),
   why: z.string().min(3),
@@ -103,6 +104,29 @@ describe('labelled answer fixtures (shape only)', () => {
             }
             idsOnce(data.answers.map((a) => a.id), where);
           }
+        });
+      }
+
+      // fresh/: a second writer's set for some keys only (see the README); same shape, checked the same way.
+      const freshDir = join(dir, 'fresh');
+      const freshFiles = existsSync(freshDir) ? readdirSync(freshDir).filter((f) => f.endsWith('.yaml')).sort() : [];
+      for (const name of freshFiles) {
+        it(`fresh/${name}: parses, answers a real key, with enough answers and honest label shares`, () => {
+          const file = join(freshDir, name);
+          const where = relative(REPO, file);
+          expect(readFileSync(file, 'utf8').startsWith('# '), `${where}: first line is a comment saying what the key asks`).toBe(true);
+          const data = load(file, KeyFile);
+          expect(data.scenario, `${where}: scenario`).toBe(scenario);
+          expect(keys, `${where}: key`).toContain(data.key);
+          expect(name, `${where}: file name`).toBe(`${data.key}.yaml`);
+          expect(data.answers.length, `${where}: answers`).toBeGreaterThanOrEqual(MIN_FRESH);
+          expect(count(data, 'right'), `${where}: right answers`).toBeGreaterThan(0);
+          expect(count(data, 'wrong'), `${where}: wrong answers`).toBeGreaterThan(0);
+          expect(count(data, 'review') / data.answers.length, `${where}: share of review`).toBeLessThanOrEqual(MAX_REVIEW_SHARE);
+          if (!FREE_TEXT_KEYS.has(data.key)) expect(count(data, 'partial'), `${where}: partial on a name/number key`).toBe(0);
+          const prefix = `${scenario.split('-').map((w) => w[0]).join('')}-${data.key}-f`;
+          for (const a of data.answers) expect(a.id.startsWith(prefix), `${where}: id ${a.id}`).toBe(true);
+          idsOnce(data.answers.map((a) => a.id), where);
         });
       }
 
