@@ -34,9 +34,10 @@ export async function run(): Promise<void> {
   const t1 = performance.now();
   const main = await measureKeys('main');
   const holdout = await measureKeys('holdout');
+  const fresh = await measureKeys('fresh');
   const firstPassSec = (performance.now() - t1) / 1000;
-  const answers = [...main, ...holdout].reduce((n, r) => n + r.graded.length, 0);
-  console.log(accuracyTable(main, holdout).replace(/^/gm, '   '));
+  const answers = [...main, ...holdout, ...fresh].reduce((n, r) => n + r.graded.length, 0);
+  console.log(accuracyTable(main, holdout, fresh).replace(/^/gm, '   '));
 
   const stuffed = await measureStuffed();
   const passing = stuffed.filter((s) => s.passed);

@@ -20,7 +20,8 @@ export const ANSWERS_DIR = join(REPO, 'test', 'fixtures', 'answers');
 export const SCENARIOS = ['ghost-load', 'offcpu-lock', 'fsync-latency'];
 
 export type Label = 'right' | 'partial' | 'wrong' | 'review';
-export type SetName = 'main' | 'holdout';
+/** main: tuned on; holdout: kept aside by the first writer; fresh: a second writer's set, never tuned on either. */
+export type SetName = 'main' | 'holdout' | 'fresh';
 
 interface Entry {
   id: string;
@@ -80,7 +81,7 @@ async function observationsOf(folder: string): Promise<Observations> {
 }
 
 function keyFiles(scenario: string, set: SetName): string[] {
-  const dir = set === 'main' ? join(ANSWERS_DIR, scenario) : join(ANSWERS_DIR, scenario, 'holdout');
+  const dir = set === 'main' ? join(ANSWERS_DIR, scenario) : join(ANSWERS_DIR, scenario, set);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') && f !== 'stuffed.yaml')
@@ -150,8 +151,16 @@ export async function measureStuffed(): Promise<StuffedResult[]> {
 
 const pct = (n: number, d: number) => (d === 0 ? '   -  ' : `${((100 * n) / d).toFixed(1).padStart(5)}%`);
 
-/** The per-key table: accepted-right and rejected-wrong, main and holdout side by side. */
-export function accuracyTable(main: KeyAccuracy[], holdout: KeyAccuracy[]): string {
+/** Right answers accepted and wrong answers rejected, summed over keys. */
+export function pooled(rows: KeyAccuracy[]): { right: number; rightAccepted: number; wrong: number; wrongRejected: number } {
+  return rows.reduce(
+    (t, r) => ({ right: t.right + r.counts.right, rightAccepted: t.rightAccepted + r.rightAccepted, wrong: t.wrong + r.counts.wrong, wrongRejected: t.wrongRejected + r.wrongRejected }),
+    { right: 0, rightAccepted: 0, wrong: 0, wrongRejected: 0 },
+  );
+}
+
+/** The per-key table: accepted-right and rejected-wrong, main and holdout side by side (fresh, when given, below). */
+export function accuracyTable(main: KeyAccuracy[], holdout: KeyAccuracy[], fresh: KeyAccuracy[] = []): string {
   const lines = [`${'scenario/key'.padEnd(30)} | ${'main: right ok  wrong rej  partial  review'.padEnd(44)} | holdout: right ok  wrong rej`];
   const total = (rows: KeyAccuracy[]) => rows.reduce((t, r) => ({ r: t.r + r.counts.right, ra: t.ra + r.rightAccepted, w: t.w + r.counts.wrong, wr: t.wr + r.wrongRejected }), { r: 0, ra: 0, w: 0, wr: 0 });
   for (const m of main) {
@@ -163,5 +172,11 @@ export function accuracyTable(main: KeyAccuracy[], holdout: KeyAccuracy[]): stri
   const tm = total(main);
   const th = total(holdout);
   lines.push(`${'all keys'.padEnd(30)} | ${`${pct(tm.ra, tm.r)} (${tm.ra}/${tm.r})  ${pct(tm.wr, tm.w)} (${tm.wr}/${tm.w})`.padEnd(44)} | ${pct(th.ra, th.r)} (${th.ra}/${th.r})  ${pct(th.wr, th.w)} (${th.wr}/${th.w})`);
+  if (fresh.length) {
+    lines.push('', `${'fresh (second writer)'.padEnd(30)} | right ok  wrong rej`);
+    for (const f of fresh) lines.push(`${`${f.scenario}/${f.key}`.padEnd(30)} | ${pct(f.rightAccepted, f.counts.right)} (${f.rightAccepted}/${f.counts.right})  ${pct(f.wrongRejected, f.counts.wrong)} (${f.wrongRejected}/${f.counts.wrong})`);
+    const tf = total(fresh);
+    lines.push(`${'all fresh keys'.padEnd(30)} | ${pct(tf.ra, tf.r)} (${tf.ra}/${tf.r})  ${pct(tf.wr, tf.w)} (${tf.wr}/${tf.w})`);
+  }
   return lines.join('\n');
 }
