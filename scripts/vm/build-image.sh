@@ -23,6 +23,7 @@ packages=(
   linux-image-amd64 linux-headers-amd64
   systemd-sysv udev dbus openssh-server cloud-init initramfs-tools iproute2 procps kmod
   ca-certificates sudo less
+  e2fsprogs locales cloud-guest-utils   # what a cloud image has: cloud-init's resizefs/growpart and locale modules use them
   bpfcc-tools bpftrace gcc libc6-dev curl python3
 )
 log() { printf '[vm-build %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }

@@ -18,6 +18,14 @@ describe('detection of real lab-host captures (Debian 12 VM)', () => {
     expect([c.tool, c.flavor]).toEqual(['tcpconnect', 'bcc']);
   });
 
+  it('BCC offcputime -f from the VM: folded, BCC, the service blocked in futex waits', () => {
+    const c = parseCaptureText(fixture('captures/offcputime-bcc-f-vm-offcpulock.txt'), 'offcputime.folded');
+    expect([c.tool, c.flavor]).toEqual(['offcputime', 'bcc']);
+    const s = c.summary as { folded: boolean; futexByComm: Record<string, number>; byComm: Record<string, number> };
+    expect(s.folded).toBe(true);
+    expect(s.futexByComm.invoiced).toBeGreaterThan(0.5 * s.byComm.invoiced);
+  });
+
   it('folded off-CPU stacks (offcputime -f) are BCC offcputime', () => {
     const folded = fixture('corpus/bcc/offcputime_example.txt').split('\n').filter((l) => /^[a-z].*;.* \d+$/.test(l)).join('\n');
     expect(folded.split('\n').length).toBeGreaterThan(3);
