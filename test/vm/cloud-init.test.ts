@@ -49,7 +49,12 @@ describe.skipIf(skip)('cloud-init user data of a classroom seat (NoCloud seed, D
     qemuPid = Number(readFileSync(join(run, 'qemu.pid'), 'utf8'));
     timing('cloud-init VM: boot to ssh', Date.now() - t);
     t = Date.now();
-    const wait = await sh('cloud-init status --wait >/dev/null 2>&1; cloud-init status --long; echo; cat ' + READY_FILE, 3_000_000);
+    // boot-finished is written when the final stage (runcmd: the timer, the boot script) is over; `cloud-init
+    // status --wait` returns as soon as an earlier module failed (cloud-init 22.4), before runcmd has run
+    const wait = await sh(
+      `i=0; while [ ! -e /var/lib/cloud/instance/boot-finished ] && [ $i -lt 2700 ]; do sleep 5; i=$((i + 5)); done; cloud-init status --long; echo; cat ${READY_FILE}`,
+      3_000_000,
+    );
     timing('cloud-init VM: user data done', Date.now() - t);
     const ready = JSON.parse(wait.stdout.slice(wait.stdout.indexOf('{'))) as { status: string; step: string; detail: string };
     if (ready.status !== 'ready') {
