@@ -16,7 +16,7 @@ const MB = 1024 * 1024;
 function fill(path: string, head: string, piece: string, bytes: number, tail = ''): void {
   const fd = openSync(path, 'w');
   writeSync(fd, head);
-  const block = piece.repeat(Math.max(1, Math.floor((4 * MB) / piece.length)));
+  const block = piece.repeat(Math.max(1, Math.floor(Math.min(bytes, 4 * MB) / piece.length)));
   for (let n = 0; n < bytes; n += block.length) writeSync(fd, block);
   writeSync(fd, tail);
   closeSync(fd);
