@@ -1,6 +1,10 @@
 import { writeFile, rename } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { gradeSubmission } from '../../grader/grade.ts';
+import { gradeOne } from '../../grader/batch/grade-one.ts';
+import { assertStrongSecret } from '../../grader/provenance/secret.ts';
+import type { GradeReport } from '../../grader/report/types.ts';
 import { applyOverrides, readOverrides } from '../../grader/batch/overrides.ts';
 import { answerKeysOf } from '../../grader/batch/review-groups.ts';
 import { loadScenario } from '../../scenarios/load.ts';
@@ -38,7 +42,7 @@ export function registerGrade(program: Command): void {
     .option('--evidence-only', 'grade the captures only, not the answers (readiness checks)')
     .option('--batch <dir>', 'grade every submission (folder or .tar.gz) in DIR: gradebook, reports, class report')
     .option('--roster <file>', 'batch: roster CSV (learner,name,email) or YAML list of learner ids')
-    .option('--secret <secret>', 'batch: class secret to verify `labctl submit` bundles (default: env LABCTL_CLASS_SECRET)')
+    .option('--secret <secret>', 'class secret: verify the `labctl submit` bundle and derive the expected facts from it (default: env LABCTL_CLASS_SECRET)')
     .option('--out-dir <dir>', 'batch: where to write the gradebook and reports', 'grades')
     .option('--jobs <n>', 'batch: worker threads (default: one per core; 0 = none)')
     .option('--any-seed', 'batch: accept labs whose seed was not derived from the secret (injected with --seed)')
@@ -64,11 +68,19 @@ Examples:
         return;
       }
       if (!submission) throw new LabctlError('no submission to grade', 'labctl grade ./my-submission (a folder or .tar.gz), or labctl grade --batch DIR');
-      const report = await gradeSubmission(submission, {
-        scenario: opts.scenario,
-        manifestPath: opts.manifest,
-        evidenceOnly: opts.evidenceOnly,
-      });
+      const classSecret = opts.evidenceOnly ? undefined : (opts.secret ?? process.env.LABCTL_CLASS_SECRET ?? undefined);
+      let report: GradeReport;
+      if (classSecret) {
+        assertStrongSecret(classSecret, opts.secret ? '--secret' : 'LABCTL_CLASS_SECRET');
+        if (opts.manifest) throw new LabctlError('--manifest does not go with the class secret', 'with the secret the expected facts are derived from (secret, learner, scenario); drop --manifest, or unset LABCTL_CLASS_SECRET to grade against a manifest');
+        report = await gradeSigned(submission, classSecret, opts.scenario);
+      } else {
+        report = await gradeSubmission(submission, {
+          scenario: opts.scenario,
+          manifestPath: opts.manifest,
+          evidenceOnly: opts.evidenceOnly,
+        });
+      }
       if (opts.overrides) {
         const entries = await readOverrides(opts.overrides);
         const keyOf = report.gradable ? answerKeysOf({ [report.scenario]: loadScenario(report.scenario) }) : undefined;
@@ -81,4 +93,25 @@ Examples:
       else process.stdout.write(text);
       process.exitCode = exitCodeFor(report);
     });
+}
+
+/**
+ * One bundle graded the way `grade --batch` grades it with the class secret: the signature decides who the
+ * learner is, and the expected facts are derived for that learner. A bundle whose signature does not hold
+ * is not graded (exit 2) rather than graded against facts it carries itself.
+ */
+async function gradeSigned(submission: string, classSecret: string, scenario: string | undefined): Promise<GradeReport> {
+  const result = await gradeOne({ id: 0, path: resolve(submission), entry: basename(submission), classSecret, requireDerivedSeed: true, ...(scenario ? { scenario } : {}) });
+  if (result.trusted) return result.report;
+  return {
+    ...result.report,
+    score: 0,
+    passed: false,
+    gradable: false,
+    checks: [],
+    notes: [
+      `not graded: the bundle is ${result.provenance.status}: ${result.provenance.message}; with the class secret only a bundle that \`labctl submit\` signed on the learner's own lab is graded`,
+      ...(result.report.notes ?? []).filter((n) => !n.startsWith('provenance: ')),
+    ],
+  };
 }
