@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,7 +115,10 @@ describe.skipIf(skipUnlessRequired(sshMissing))('SshTransport against a real ssh
     const status = JSON.parse(labctl('status', '--json'));
     expect(status).toEqual([expect.objectContaining({ scenario: 'offcpu-lock', status: 'running' })]);
     expect(labctl('stop')).toMatch(/offcpu-lock stopped/);
-    expect(existsSync(join(stateDir, 'offcpu-lock'))).toBe(false);
+    // the fault's programs and data are gone; the manifest (and state) stay so a late `labctl submit` works
+    expect(readdirSync(join(stateDir, 'offcpu-lock')).filter((f) => !/^lab-manifest|^state\.json$/.test(f))).toEqual([]);
     expect(labctl('stop')).toMatch(/nothing to stop on ssh root@127\.0\.0\.1/);
+    expect(labctl('stop', '--purge')).toMatch(/offcpu-lock purged/);
+    expect(existsSync(join(stateDir, 'offcpu-lock'))).toBe(false);
   }, 180_000);
 });
