@@ -13,7 +13,7 @@ import { readRoster } from '../../grader/batch/roster.ts';
 import { defaultJobs } from '../../grader/batch/pool.ts';
 import { LabctlError } from '../../core/errors.ts';
 import { safeText } from '../../core/sanitize.ts';
-import { assertStrongSecret } from '../../grader/provenance/secret.ts';
+import { gradingSecret } from '../../grader/provenance/secret.ts';
 
 export interface BatchFlags {
   batch: string;
@@ -70,8 +70,7 @@ export async function gradeBatchCommand(flags: BatchFlags, submission: string | 
     if (!Number.isInteger(jobs) || jobs < 0 || jobs > 256) throw new LabctlError(`--jobs ${flags.jobs}: expected a whole number from 0 to 256`, `0 grades one at a time in the main thread; N uses N worker threads; the default picks (workers from 400 submissions, one per core: ${defaultJobs()})`);
   }
   const roster = flags.roster ? await readRoster(flags.roster) : undefined;
-  const classSecret = flags.secret ?? process.env.LABCTL_CLASS_SECRET ?? undefined;
-  if (classSecret) assertStrongSecret(classSecret, flags.secret ? '--secret' : 'LABCTL_CLASS_SECRET');
+  const classSecret = gradingSecret(flags.secret);
   const outDir = flags.outDir ?? 'grades';
   const overridesFile = flags.overrides ?? join(outDir, 'overrides.yaml');
   const overrides = await readOverrides(overridesFile, { mustExist: flags.overrides !== undefined });

@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { gradeSubmission } from '../../grader/grade.ts';
 import { gradeOne } from '../../grader/batch/grade-one.ts';
-import { assertStrongSecret } from '../../grader/provenance/secret.ts';
+import { gradingSecret } from '../../grader/provenance/secret.ts';
 import type { GradeReport } from '../../grader/report/types.ts';
 import { applyOverrides, readOverrides } from '../../grader/batch/overrides.ts';
 import { answerKeysOf } from '../../grader/batch/review-groups.ts';
@@ -68,10 +68,9 @@ Examples:
         return;
       }
       if (!submission) throw new LabctlError('no submission to grade', 'labctl grade ./my-submission (a folder or .tar.gz), or labctl grade --batch DIR');
-      const classSecret = opts.evidenceOnly ? undefined : (opts.secret ?? process.env.LABCTL_CLASS_SECRET ?? undefined);
+      const classSecret = opts.evidenceOnly ? undefined : gradingSecret(opts.secret);
       let report: GradeReport;
       if (classSecret) {
-        assertStrongSecret(classSecret, opts.secret ? '--secret' : 'LABCTL_CLASS_SECRET');
         if (opts.manifest) throw new LabctlError('--manifest does not go with the class secret', 'with the secret the expected facts are derived from (secret, learner, scenario); drop --manifest, or unset LABCTL_CLASS_SECRET to grade against a manifest');
         report = await gradeSigned(submission, classSecret, opts.scenario);
       } else {

@@ -35,6 +35,13 @@ export function assertStrongSecret(secret: string, source: string): string {
 }
 
 /** A new class secret: 32 random bytes, base64url (43 characters, 256 bits). */
+/** The class secret `grade` uses: `--secret`, else LABCTL_CLASS_SECRET; refused when weak, named by where it came from. */
+export function gradingSecret(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const secret = flag ?? env.LABCTL_CLASS_SECRET ?? undefined;
+  if (secret) assertStrongSecret(secret, flag ? '--secret' : 'LABCTL_CLASS_SECRET');
+  return secret;
+}
+
 export function generateClassSecret(): string {
   return randomBytes(32).toString('base64url');
 }
