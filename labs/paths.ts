@@ -15,3 +15,6 @@ export function localStateDir(env = process.env): string {
 export function remoteStateDir(env = process.env): string {
   return env.LABCTL_REMOTE_STATE_DIR || '/var/lib/labctl';
 }
+
+/** In a state dir: the learner it belongs to and the address they were reached by (labs/owner.ts). */
+export const OWNER_FILE = 'owner';

@@ -6,6 +6,7 @@ import { assertScenarioId, SCENARIO_IDS, validateSeed, variantFacts, type Scenar
 import { LabError } from './errors.ts';
 import { faultFor, type FaultSpec } from './faults/index.ts';
 import type { LabHost } from './host.ts';
+import { OWNER_FILE } from './paths.ts';
 import { normaliseFsType } from './probe.ts';
 import { formatDuration as formatTtl } from './duration.ts';
 import { shq, writeFilesCommand } from './shell.ts';
@@ -529,7 +530,8 @@ export async function stopFault(host: LabHost, scenario?: string, opts: StopOpti
     }
     out.push({ scenario: id, killed: before, removed: existed, kept });
   }
-  if (opts.purge && !scenario) await t.run(`rm -f ${shq(`${host.stateDir}/${LEARNER_KEY_FILE}`)}`);
+  // the learner key and the owner file (labs/owner.ts): the host is free for another learner
+  if (opts.purge && !scenario) await t.run(`rm -f ${shq(`${host.stateDir}/${LEARNER_KEY_FILE}`)} ${shq(`${host.stateDir}/${OWNER_FILE}`)}`);
   return out;
 }
 

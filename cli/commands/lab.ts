@@ -13,6 +13,7 @@ import { labHost, type LabHost } from '../../labs/host.ts';
 import { probeHost, renderProbe, type ProbeResult } from '../../labs/probe.ts';
 import { resolveSeed } from '../../labs/seed.ts';
 import { setupHost } from '../../labs/setup.ts';
+import { claimHostFor, REPLACE_FLAG } from '../../labs/owner.ts';
 import { DEFAULT_TTL_SEC, extendFaults, hasEnded, injectFault, labStatus, resetFault, stopFault, type LabStatus } from '../../labs/supervisor.ts';
 import { classSecretFrom, DEFAULT_JOBS, DEFAULT_RETRIES, fanOutWithProgress, loadInventory, outcomesJson, placeLearnerKey, renderReadiness, renderSummary, requireClassSecret, selectHosts, type FanoutInventory, type HostOperation, type HostOutcome } from '../../labs/fanout/index.ts';
 import { checkOp, extendOp, injectOp, probeOp, resetOp, setupOp, statusOp, stopOp } from '../../labs/fanout/operations.ts';
@@ -198,21 +199,25 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
     .option('--ttl <duration>', 'stop by itself after this long, e.g. 90s, 15m, 2h', `${DEFAULT_TTL_SEC / 60}m`)
     .option('--out <file>', `one host: where to write the manifest copy (over SSH default ./${MANIFEST_FILE})`)
     .option('--out-dir <dir>', 'with --inventory: where each host\'s manifest is copied, as <learner>-<distro>-<scenario>.json', 'manifests')
+    .option(REPLACE_FLAG, 'the host holds another learner\'s lab (two inventory addresses of one machine, or a host reassigned): stop and purge it first (that learner can no longer submit from it)')
     .option('--json', 'print the state as JSON')
-    .action(async (id: string, o: FanoutFlags & { seed?: string; secret?: string; ttl: string; out?: string; outDir: string }) => {
+    .action(async (id: string, o: FanoutFlags & { seed?: string; secret?: string; ttl: string; out?: string; outDir: string; replaceOtherLearner?: boolean }) => {
       const scenario = assertScenarioId(id);
       const ttlSec = parseDuration(o.ttl);
       if (o.inventory) {
         if (o.seed) throw new LabError('--seed with --inventory', 'every learner gets their own variant, derived from the class secret: drop --seed');
         if (o.out) throw new LabError('--out with --inventory', 'each host\'s manifest goes to --out-dir DIR as <learner>-<distro>-<scenario>.json');
         const classSecret = requireClassSecret(o.secret, 'inject --inventory');
-        return finish(await (await fanoutFrom(o)).run(injectOp({ scenario, classSecret, ttlSec, outDir: o.outDir })), o);
+        return finish(await (await fanoutFrom(o)).run(injectOp({ scenario, classSecret, ttlSec, outDir: o.outDir, replaceOtherLearner: o.replaceOtherLearner })), o);
       }
       if ((o.learner?.length ?? 0) > 1) throw new LabError(`--learner given ${o.learner!.length} times for one host`, 'one host has one learner; several learners need --inventory');
       const learner = o.learner?.[0];
       const secret = learner ? classSecretFrom(o.secret) : o.secret;
       const seed = resolveSeed(scenario, { seed: o.seed, learner, secret });
       const host = hostFrom(o, true);
+      // one lab per host: checked before the key, which would overwrite another learner's
+      const replaced = learner ? await claimHostFor(host, learner, { replace: o.replaceOtherLearner }) : null;
+      if (replaced && !o.json) print(`replaced learner ${replaced.learner}'s lab${replaced.labs.length ? ` (${replaced.labs.map((l) => l.scenario).join(', ')})` : ''}: stopped and purged`);
       // the key first: a lab that runs is a lab whose learner can sign a submission
       const keyPath = learner && secret ? await placeLearnerKey(host, secret, learner) : undefined;
       const r = await injectFault(host, { scenario, seed, ttlSec, learner });

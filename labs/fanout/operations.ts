@@ -9,6 +9,7 @@ import { extendFaults, injectFault, labStatus, resetFault, stopFault, type LabSt
 import { bootFailed, describeBoot, readBootStatus, type BootStatus } from './boot-status.ts';
 import type { FanoutHost } from './inventory.ts';
 import { placeLearnerKey } from './learner-key.ts';
+import { claimHostFor } from '../owner.ts';
 import type { HostOperation } from './run.ts';
 
 /**
@@ -125,9 +126,12 @@ export function manifestCopyName(host: FanoutHost, scenario: string): string {
   return `${safe(host.learner)}-${safe(host.distro)}-${scenario}.json`;
 }
 
-export function injectOp(o: { scenario: ScenarioId; classSecret: string; ttlSec: number; outDir: string }): HostOperation<InjectSummary> {
+export function injectOp(o: { scenario: ScenarioId; classSecret: string; ttlSec: number; outDir: string; replaceOtherLearner?: boolean }): HostOperation<InjectSummary> {
   return async ({ host, lab, progress }) => {
     const seed = deriveSeed(o.classSecret, host.learner, o.scenario);
+    // one lab per host, checked on the host: another inventory address may name this same machine
+    const replaced = await claimHostFor(lab, host.learner, { replace: o.replaceOtherLearner, address: host.address });
+    if (replaced) progress(`replaced the lab of learner ${replaced.learner}`);
     progress('writing the learner key');
     const keyPath = await placeLearnerKey(lab, o.classSecret, host.learner);
     progress(`injecting ${o.scenario} (seed ${seed})`);
@@ -146,7 +150,7 @@ export function injectOp(o: { scenario: ScenarioId; classSecret: string; ttlSec:
     }
     return {
       ok: true,
-      message: `${o.scenario} ${r.already ? 'already running' : 'injected'} (seed ${seed}, expires ${r.state.expiresAt}); manifest ${copy}`,
+      message: `${replaced ? `replaced learner ${replaced.learner}'s lab; ` : ''}${o.scenario} ${r.already ? 'already running' : 'injected'} (seed ${seed}, expires ${r.state.expiresAt}); manifest ${copy}`,
       result: {
         scenario: o.scenario,
         seed,
