@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { LabctlError } from '../core/errors.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import type { Scenario } from '../scenarios/schema.ts';
-import { defaultFacts } from '../scenarios/variants.ts';
+import { defaultFacts, HOST_OBSERVED_FACTS, type ScenarioId } from '../scenarios/variants.ts';
 import { checkFactTypes, deriveFacts } from './expected-facts.ts';
 import { observe } from './facts/observe.ts';
+import { factCandidates } from './facts/candidates.ts';
 import { LabManifestSchema, type Facts, type LabManifest } from './manifest.ts';
+import { isUnresolved, looksSealed, resolveSealedFacts, SealedManifestSchema, sealedMismatches, type SealedManifest } from './sealed-manifest.ts';
 import { parseCaptureFile } from './parsers/index.ts';
 import type { Capture } from './parsers/types.ts';
 import type { AnswerReading, CaptureListing, CheckResult, GradeReport } from './report/types.ts';
@@ -79,9 +81,13 @@ async function readManifestFile(file: string): Promise<unknown> {
   }
 }
 
-function validateManifest(data: unknown, file: string, problems: SourceProblem[]): LabManifest | undefined {
-  const parsed = LabManifestSchema.safeParse(data);
-  if (parsed.success) return parsed.data;
+/** A plaintext manifest (the instructor's copy, older lab hosts) or the sealed one a lab host keeps. */
+type AnyManifest = { kind: 'plain'; manifest: LabManifest } | { kind: 'sealed'; manifest: SealedManifest };
+
+function validateManifest(data: unknown, file: string, problems: SourceProblem[]): AnyManifest | undefined {
+  const sealed = looksSealed(data);
+  const parsed = sealed ? SealedManifestSchema.safeParse(data) : LabManifestSchema.safeParse(data);
+  if (parsed.success) return sealed ? { kind: 'sealed', manifest: parsed.data as SealedManifest } : { kind: 'plain', manifest: parsed.data as LabManifest };
   for (const issue of parsed.error.issues) problems.push({ file, field: formatPath(issue.path) || undefined, message: issue.message });
   return undefined;
 }
@@ -148,10 +154,12 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
   }
   const manifestFile = options.manifestPath ?? sub.manifest?.path ?? 'lab-manifest.json';
   const rawManifest = explicitManifest ?? sub.manifest?.data;
-  const manifest = rawManifest === undefined ? undefined : validateManifest(rawManifest, manifestFile, problems);
+  const anyManifest = rawManifest === undefined ? undefined : validateManifest(rawManifest, manifestFile, problems);
+  const manifest = anyManifest?.kind === 'plain' ? anyManifest.manifest : undefined;
+  const sealed = anyManifest?.kind === 'sealed' ? anyManifest.manifest : undefined;
 
   const answersScenario = sub.answers?.scenario ?? undefined;
-  const id = options.scenario ?? manifest?.scenario ?? answersScenario;
+  const id = options.scenario ?? anyManifest?.manifest.scenario ?? answersScenario;
   const archiveProblems = sub.problems.filter((p) => p.code === 'archive-rejected' || p.code === 'archive-unreadable');
   if (!id && archiveProblems.length) {
     throw new LabctlError(archiveProblems.map((p) => formatProblem(p)).join('\n'), archiveProblems[0].hint ?? 'rebuild the archive from your submission folder: tar czf submission.tar.gz -C my-submission .');
@@ -171,13 +179,17 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
     );
   }
   const scenario = loadScenario(id, options.scenarioRoot);
-  if (manifest && manifest.scenario !== scenario.id) {
-    problems.push({ file: manifestFile, field: 'scenario', message: `is "${manifest.scenario}" but grading "${scenario.id}"` });
+  if (anyManifest && anyManifest.manifest.scenario !== scenario.id) {
+    problems.push({ file: manifestFile, field: 'scenario', message: `is "${anyManifest.manifest.scenario}" but grading "${scenario.id}"` });
   }
 
   let facts: Facts = defaultFacts(scenario.id as Parameters<typeof defaultFacts>[0]);
-  const learner = options.learner ?? manifest?.learner ?? (typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined);
-  const derived = options.classSecret && learner ? deriveFacts(options.classSecret, learner, scenario.id, manifest?.facts) : null;
+  const learner = options.learner ?? anyManifest?.manifest.learner ?? (typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined);
+  const derived = options.classSecret && learner ? deriveFacts(options.classSecret, learner, scenario.id, manifest?.facts ?? sealed?.shared) : null;
+  if (derived && sealed) {
+    // the sealed manifest's hashes stand where a plaintext manifest's facts would: compared, never graded against
+    derived.mismatches = sealedMismatches(sealed, derived.facts, HOST_OBSERVED_FACTS[scenario.id as ScenarioId] ?? []);
+  }
   if (derived) {
     facts = derived.facts;
     if (derived.mismatches.length) {
@@ -192,6 +204,12 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
     }
     // with the secret, a fact of the wrong type is one more mismatch in the tampering note above
     if (!derived) for (const p of checkFactTypes(scenario, manifest.facts)) problems.push({ file: manifestFile, field: p.field, message: p.message });
+  } else if (sealed) {
+    const known = new Set([...Object.keys(sealed.shared), ...Object.keys(sealed.sealed.facts)]);
+    for (const key of Object.keys(scenario.facts)) {
+      if (!known.has(key)) problems.push({ file: manifestFile, field: `facts.${key}`, message: 'missing' });
+    }
+    if (!derived) for (const p of checkFactTypes(scenario, sealed.shared)) problems.push({ file: manifestFile, field: p.field, message: p.message });
   } else if (rawManifest === undefined && !derived) {
     notes.push('no lab manifest: graded against the scenario\'s default variant');
   }
@@ -212,12 +230,20 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
     }
   }
   if (problems.length) return ungradable(scenario.id, learner, listing, problems, notes);
+  // Without the class secret a sealed manifest names nothing: its facts are the learner's own names that hash alike.
+  const resolved = sealed && !derived ? resolveSealedFacts(sealed, scenario, factCandidates(obs, answers)) : undefined;
+  if (resolved) facts = resolved.facts;
 
   const checks: CheckResult[] = [];
   let requiredFailed = false;
+  let sealedReview = false;
   for (const check of scenario.checks) {
     if (options.evidenceOnly && check.kind === 'answer') continue;
-    const outcome = runRule(check, { obs, facts, answers });
+    let outcome = runRule(check, { obs, facts, answers });
+    if (resolved && check.kind === 'answer' && outcome.status === 'fail' && !outcome.message.startsWith('no answer') && sealedAnswerUnknown(check.with, facts, answers)) {
+      outcome = { ...outcome, status: 'review', fraction: 0, message: `"${String(check.with.key)}" matches none of this lab's sealed names; whether it is a near miss needs the class secret` };
+      sealedReview = true;
+    }
     const points = Math.round(outcome.fraction * check.points * 10) / 10;
     if (check.required && outcome.status !== 'pass') requiredFailed = true;
     checks.push({
@@ -231,6 +257,7 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
       ...(check.kind === 'answer' ? { answer: answerReading(check.with.key, answers, outcome) } : {}),
     });
   }
+  if (sealedReview) notes.push(`${manifestFile} is sealed (the lab host's copy): names were compared by hash with the captures and answers; an answer that matches none is left for review (grade with the class secret to decide it)`);
   const score = Math.round(checks.reduce((s, c) => s + c.points, 0) * 10) / 10;
   const pendingPoints = checks.reduce((s, c) => s + (c.status === 'review' ? c.maxPoints : 0), 0);
   const maxScore = checks.reduce((s, c) => s + c.maxPoints, 0);
@@ -247,6 +274,16 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
     ...(pendingPoints > 0 ? { pendingPoints } : {}),
     ...(notes.length ? { notes } : {}),
   };
+}
+
+/**
+ * An answer about a sealed fact that hashed to nothing: a sealed manifest cannot say whether it is a
+ * near miss (a typo, the script without .sh) or wrong, so it is left for a person, never silently failed.
+ */
+function sealedAnswerUnknown(params: Record<string, unknown>, facts: Facts, answers: Record<string, unknown>): boolean {
+  const fact = typeof params.fact === 'string' ? params.fact : undefined;
+  const key = typeof params.key === 'string' ? params.key : undefined;
+  return fact !== undefined && key !== undefined && isUnresolved(facts[fact]) && answerText(answers[key]) !== undefined;
 }
 
 /** How the check read the answer: the rule's reading, or at least the key and the answer as given. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { create as createTar } from 'tar';
 import { LabctlError } from '../../core/errors.ts';
-import { LabManifestSchema, MANIFEST_FILE, type LabManifest } from '../manifest.ts';
+import { LabManifestSchema, MANIFEST_FILE } from '../manifest.ts';
+import { looksSealed, SealedManifestSchema } from '../sealed-manifest.ts';
 import { DEFAULT_ARCHIVE_LIMITS } from '../submission/archive.ts';
 import { ANSWERS_NAMES, listSubmissionFiles } from '../submission/walk.ts';
 import { hashFile, listBundleFiles } from './files.ts';
@@ -50,7 +51,15 @@ export function bundleFileName(learner: string, scenario: string, createdAt: Dat
   return `submission-${safeName(learner)}-${safeName(scenario)}-${utcStamp(createdAt)}.tar.gz`;
 }
 
-async function readManifest(path: string): Promise<{ manifest: LabManifest; text: string }> {
+/** What a bundle needs of either manifest kind: the plaintext one (instructor's copy) or the sealed one a lab host keeps. */
+interface BundledManifest {
+  scenario: string;
+  learner?: string;
+  /** the record's `seed`: the plaintext seed, or the sealed manifest's hash of it */
+  seed: string;
+}
+
+async function readManifest(path: string): Promise<{ manifest: BundledManifest; text: string }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -62,6 +71,12 @@ async function readManifest(path: string): Promise<{ manifest: LabManifest; text
     data = JSON.parse(text);
   } catch (err) {
     throw new LabctlError(`${path}: not valid JSON: ${(err as Error).message}`, 'use the lab-manifest.json written by `labctl lab inject`, unchanged');
+  }
+  if (looksSealed(data)) {
+    const sealed = SealedManifestSchema.safeParse(data);
+    if (sealed.success) return { manifest: { scenario: sealed.data.scenario, learner: sealed.data.learner, seed: sealed.data.sealed.seed ?? 'sealed' }, text };
+    const i = sealed.error.issues[0];
+    throw new LabctlError(`${path}: ${i.path.join('.') || 'manifest'}: ${i.message}`, 'use the lab-manifest.json written by `labctl lab inject`, unchanged');
   }
   const parsed = LabManifestSchema.safeParse(data);
   if (!parsed.success) {

@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LabManifestSchema, MANIFEST_FILE, type LabManifest } from '../manifest.ts';
+import { LabManifestSchema, MANIFEST_FILE, type Facts, type LabManifest } from '../manifest.ts';
+import { factCandidates } from '../facts/candidates.ts';
+import { observe } from '../facts/observe.ts';
+import { isUnresolved, looksSealed, resolveSealedFacts, SealedManifestSchema, sealedMismatches, sealedSeedMatches, type SealedManifest } from '../sealed-manifest.ts';
 import { parseCaptureFile } from '../parsers/index.ts';
 import type { Capture } from '../parsers/types.ts';
 import { loadScenario } from '../../scenarios/load.ts';
-import { deriveSeed, HOST_OBSERVED_FACTS, isScenarioId, variantFacts } from '../../scenarios/variants.ts';
+import { DEFAULT_SEED, deriveSeed, HOST_OBSERVED_FACTS, isScenarioId, variantFacts } from '../../scenarios/variants.ts';
 import { checkFactTypes, deriveFacts } from '../expected-facts.ts';
 import { nonCaptureReason } from '../submission/walk.ts';
 import { hashFile, isSafeRelPath, listBundleFiles } from './files.ts';
@@ -103,6 +106,44 @@ function mistypedFacts(manifest: LabManifest): string[] {
 }
 
 /**
+ * The sealed manifest's counterpart of `editedFacts`: with the class secret its hashes are compared with
+ * the lab derived for `learner`; without it only the shared facts can be checked (every lab has the same).
+ */
+function editedSealedFacts(sealed: SealedManifest, classSecret: string | undefined, learner: string | undefined): string[] {
+  if (!isScenarioId(sealed.scenario)) return [];
+  const observed = HOST_OBSERVED_FACTS[sealed.scenario];
+  try {
+    if (classSecret && learner) {
+      const derived = deriveFacts(classSecret, learner, sealed.scenario, sealed.shared);
+      return derived ? sealedMismatches(sealed, derived.facts, observed).map((m) => m.fact) : [];
+    }
+    const common = variantFacts(sealed.scenario, DEFAULT_SEED);
+    return Object.keys(sealed.shared).filter((k) => !observed.includes(k) && k in common && sealed.shared[k] !== common[k]);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The facts the wrong-learner check compares the captures with: the plaintext manifest's; for a sealed
+ * one the lab derived from the class secret, else the names in the captures that hash alike (a fact no
+ * name matches stays unknown, so a capture naming something else in its place is another lab's).
+ */
+function factsForNames(captures: Capture[], sealed: SealedManifest, classSecret: string | undefined, learner: string | undefined): Facts {
+  if (!isScenarioId(sealed.scenario)) return sealed.shared;
+  if (classSecret && learner) {
+    const derived = deriveFacts(classSecret, learner, sealed.scenario, sealed.shared);
+    if (derived) return derived.facts;
+  }
+  const extra: string[] = [];
+  for (const c of captures) {
+    if (c.tool === 'execsnoop') extra.push(...Object.values(c.summary.scriptPids ?? {}));
+    if (c.tool === 'bpftrace-hist') for (const h of c.summary.histograms) extra.push((h.label ?? '').match(/\[([^\]]+)\]/)?.[1]?.trim() ?? '');
+  }
+  return resolveSealedFacts(sealed, loadScenario(sealed.scenario), factCandidates(observe(captures), {}, extra)).facts;
+}
+
+/**
  * Checks that a bundle (an extracted `labctl submit` archive or a folder) came unchanged from its
  * learner's own lab. Never throws for bad input: every problem is a finding.
  */
@@ -144,15 +185,48 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
   }
 
   let manifest: LabManifest | undefined;
+  let sealed: SealedManifest | undefined;
   const m = await readJson(join(root, MANIFEST_FILE));
   if (m.missing) {
     if (record) add('tampered', `no ${MANIFEST_FILE}: a \`labctl submit\` bundle always carries its lab manifest`);
   } else if (m.error) {
     if (record) add('tampered', `${MANIFEST_FILE}: ${m.error}`);
+  } else if (looksSealed(m.data)) {
+    const parsed = SealedManifestSchema.safeParse(m.data);
+    if (parsed.success) sealed = parsed.data;
+    else if (record) add('tampered', `${MANIFEST_FILE}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
   } else {
     const parsed = LabManifestSchema.safeParse(m.data);
     if (parsed.success) manifest = parsed.data;
     else if (record) add('tampered', `${MANIFEST_FILE}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+  }
+
+  if (sealed) {
+    if (record) {
+      if (sealed.learner !== record.learner) {
+        add('wrong-learner', `${MANIFEST_FILE} is ${sealed.learner ? `learner ${sealed.learner}'s` : 'a'} lab, but the bundle is signed for ${record.learner}`);
+      }
+      if (sealed.scenario !== record.scenario) add('tampered', `${MANIFEST_FILE} is scenario ${sealed.scenario}, the record says ${record.scenario}`);
+      if (sealed.sealed.seed !== undefined && sealed.sealed.seed !== record.seed) add('tampered', `${MANIFEST_FILE} seed differs from the record's`);
+    }
+    const learner = record?.learner ?? sealed.learner;
+    if (options.classSecret && learner && (options.requireDerivedSeed ?? true) && isScenarioId(sealed.scenario)) {
+      if (sealedSeedMatches(sealed, deriveSeed(options.classSecret, learner, sealed.scenario)) === false) {
+        add('wrong-learner', `the lab's seed is not ${learner}'s: the lab was injected for another learner (or with --seed)`);
+      }
+    }
+    const labOf = (options.requireDerivedSeed ?? true) ? (sealed.learner ?? learner) : undefined;
+    const edited = editedSealedFacts(sealed, options.classSecret, labOf);
+    if (edited.length) add('tampered', `${MANIFEST_FILE}: ${edited.join(', ')} ${edited.length > 1 ? 'do' : 'does'} not match ${options.classSecret && labOf ? `${labOf}'s lab (derived from the class secret)` : 'any lab of this scenario'} (edited)`);
+    if (isScenarioId(sealed.scenario)) {
+      for (const p of checkFactTypes(loadScenario(sealed.scenario), sealed.shared)) add('tampered', `${MANIFEST_FILE}: ${p.field}: ${p.message}`);
+    }
+    const captures = options.captures ?? (await parseCaptures(root, onDisk));
+    const facts = factsForNames(captures, sealed, options.classSecret, labOf);
+    for (const mm of checkVariantNames(sealed.scenario, facts, captures).mismatches) {
+      const theirs = isUnresolved(mm.expected) ? 'this lab\'s (sealed) name is another' : `this lab's is "${mm.expected}"`;
+      add('wrong-learner', `the ${mm.tool} capture shows ${mm.fact} "${mm.seen}", but ${theirs}: captured on another learner's lab`);
+    }
   }
 
   if (manifest) {
@@ -188,8 +262,8 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
     status,
     message: shown.map((f) => f.message).join('; '),
     findings,
-    ...((record?.learner ?? manifest?.learner) ? { learner: record?.learner ?? manifest?.learner } : {}),
-    ...((record?.scenario ?? manifest?.scenario) ? { scenario: record?.scenario ?? manifest?.scenario } : {}),
+    ...((record?.learner ?? manifest?.learner ?? sealed?.learner) ? { learner: record?.learner ?? manifest?.learner ?? sealed?.learner } : {}),
+    ...((record?.scenario ?? manifest?.scenario ?? sealed?.scenario) ? { scenario: record?.scenario ?? manifest?.scenario ?? sealed?.scenario } : {}),
     ...(record?.createdAt ? { createdAt: record.createdAt } : {}),
     ...(record?.activity ? { activity: record.activity } : {}),
   };
