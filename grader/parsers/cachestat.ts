@@ -47,7 +47,8 @@ export function createCachestatParser(): LineParser<CachestatSummary> {
         }
       }
       if (!columns) return;
-      const tok = splitFields(line).tokens;
+      // one token past the header's count is enough to tell a row that does not fit: a long line costs no more
+      const tok = splitFields(line, columns.length + 1).tokens;
       const first = columns[0] === 'TIME' ? 1 : 0;
       if (!isInt(tok[first])) return;
       const numeric = tok.slice(first).every((t) => !Number.isNaN(toNum(t.replace(/%$/, ''))));

@@ -6,12 +6,14 @@
  */
 import type { Flavor, FsOpType, FsslowerSummary } from './types.ts';
 import { type LineParser, WarningList } from './line-parser.ts';
-import { BoundedCounts, clockSeconds, isInt, MAX_DISTINCT_KEYS, splitFields, toNum } from './text.ts';
+import { BoundedCounts, clockSeconds, isInt, MAX_DISTINCT_KEYS, MAX_HEADER_CHARS, splitFields, toNum } from './text.ts';
 
 type Layout = 'fsslower' | 'fileslower' | 'csv' | 'syncsnoop';
 
 /** Recognises a table header of this family, or returns null. */
 export function matchFsslowerHeader(line: string): Layout | null {
+  // every row is offered as a header first: a long row must not be trimmed and tokenized for nothing
+  if (line.length > MAX_HEADER_CHARS) return null;
   const t = line.trim();
   if (/^ENDTIME_[nu]s,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_[nu]s,FILE$/.test(t)) return 'csv';
   const cols = splitFields(t).tokens.join(' ');
@@ -38,6 +40,8 @@ export function matchFsslowerBanner(line: string): { fs: string; thresholdMs: nu
 interface FsRow {
   comm: string;
   type: FsOpType;
+  /** the type as printed: libbpf prints fsync as `F`, py as `S` */
+  letter: string;
   latMs: number;
   file: string;
 }
@@ -45,7 +49,8 @@ interface FsRow {
 const TYPE_OF: Record<string, FsOpType> = { R: 'R', W: 'W', O: 'O', S: 'S', F: 'S' };
 
 function parseTableRow(line: string, layout: 'fsslower' | 'fileslower'): FsRow | 'bad' | null {
-  const f = splitFields(line, 14);
+  // the columns before FILENAME (at most 10); FILENAME is sliced, never tokenized: it can be 64 KiB
+  const f = splitFields(line, 10);
   const tok = f.tokens;
   const timeOk = layout === 'fsslower' ? !Number.isNaN(clockSeconds(tok[0])) : !Number.isNaN(toNum(tok[0]));
   if (!timeOk) return null;
@@ -58,11 +63,18 @@ function parseTableRow(line: string, layout: 'fsslower' | 'fileslower'): FsRow |
     const offOk = layout === 'fileslower' || isInt(tok[i + 2]);
     const lat = toNum(tok[i + latOffset]);
     if (!bytesOk || !offOk || Number.isNaN(lat)) continue;
-    const fileIdx = i + latOffset + 1;
-    const file = fileIdx < tok.length ? line.slice(f.starts[fileIdx]).trimEnd() : '';
-    return { comm: tok.slice(1, i - 1).join(' '), type, latMs: lat, file };
+    const latIdx = i + latOffset;
+    const file = restAfter(line, f.starts[latIdx] + tok[latIdx].length);
+    return { comm: tok.slice(1, i - 1).join(' '), type, letter: tok[i], latMs: lat, file };
   }
   return 'bad';
+}
+
+/** The text after offset `from`, without the spaces/tabs around it (as splitFields would start the next token). */
+function restAfter(line: string, from: number): string {
+  let i = from;
+  while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+  return line.slice(i).trimEnd();
 }
 
 function parseCsvRow(line: string, latDivisor: number): FsRow | 'bad' | null {
@@ -71,14 +83,14 @@ function parseCsvRow(line: string, latDivisor: number): FsRow | 'bad' | null {
   const type = TYPE_OF[parts[3]];
   const lat = toNum(parts[6]);
   if (!type || Number.isNaN(lat)) return 'bad';
-  return { comm: parts[1], type, latMs: lat / latDivisor, file: parts.slice(7).join(',') };
+  return { comm: parts[1], type, letter: parts[3], latMs: lat / latDivisor, file: parts.slice(7).join(',') };
 }
 
 function parseSyncsnoopRow(line: string): FsRow | 'bad' | null {
   const tok = splitFields(line).tokens;
   if (Number.isNaN(clockSeconds(tok[0]))) return null;
   if (tok.length < 4 || !isInt(tok[1])) return 'bad';
-  return { comm: tok.slice(2, -1).join(' '), type: 'S', latMs: 0, file: '' };
+  return { comm: tok.slice(2, -1).join(' '), type: 'S', letter: 'S', latMs: 0, file: '' };
 }
 
 /** Line consumer for the fsslower family. */
@@ -138,7 +150,7 @@ export function createFsslowerParser(): LineParser<FsslowerSummary> {
         w.add(lineNo, `${layout} row does not fit its header`);
         return;
       }
-      if (layout === 'fsslower' && /\sF\s/.test(line) && !/\sS\s/.test(line)) flavor ??= 'libbpf';
+      if (layout === 'fsslower' && row.letter === 'F') flavor ??= 'libbpf';
       events++;
       byType[row.type] = (byType[row.type] ?? 0) + 1;
       latMsByType[row.type] = Math.round(((latMsByType[row.type] ?? 0) + row.latMs) * 1000) / 1000;

@@ -54,7 +54,7 @@ export function createTcpconnectParser(): LineParser<TcpconnectSummary> {
       }
       if (!layout) return;
       if (layout.count) {
-        const tok = splitFields(line).tokens;
+        const tok = splitFields(line, layout.columns.length + 1).tokens;
         const n = tok[idx.CONNECTS];
         const raddr = tok[idx.RADDR] ?? '';
         if (tok.length !== layout.columns.length || !isInt(tok[idx.RPORT]) || !/[.:]/.test(raddr)) return;

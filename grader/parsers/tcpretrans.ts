@@ -40,7 +40,8 @@ export function createTcpretransParser(): LineParser<TcpretransSummary> {
         }
       }
       if (!layout) return;
-      const tok = splitFields(line).tokens;
+      // the widest layout reads 7 columns; one more tells a count row that is too long
+      const tok = splitFields(line, 8).tokens;
       if (layout === 'count') {
         if (tok[1] !== '<->') return;
         if (tok.length !== 4 || !isInt(tok[3])) {

@@ -122,6 +122,9 @@ export function isClockLine(line: string): boolean {
   return inner.length === 8 && !Number.isNaN(clockSeconds(inner));
 }
 
+/** No tool prints a header line longer than this; matchers skip longer lines without looking further. */
+export const MAX_HEADER_CHARS = 512;
+
 /** Keys past this many distinct ones are summed under OTHER_KEY so memory stays flat on huge captures. */
 export const MAX_DISTINCT_KEYS = 5000;
 export const OTHER_KEY = '(other)';
