@@ -6,7 +6,7 @@
  */
 import type { Flavor, FsOpType, FsslowerSummary } from './types.ts';
 import { type LineParser, WarningList } from './line-parser.ts';
-import { BoundedCounts, clockSeconds, isInt, MAX_DISTINCT_KEYS, MAX_HEADER_CHARS, splitFields, toNum } from './text.ts';
+import { BoundedCounts, clockSeconds, isInt, LazyFields, MAX_DISTINCT_KEYS, MAX_HEADER_CHARS, splitFields, toNum } from './text.ts';
 
 type Layout = 'fsslower' | 'fileslower' | 'csv' | 'syncsnoop';
 
@@ -49,32 +49,24 @@ interface FsRow {
 const TYPE_OF: Record<string, FsOpType> = { R: 'R', W: 'W', O: 'O', S: 'S', F: 'S' };
 
 function parseTableRow(line: string, layout: 'fsslower' | 'fileslower'): FsRow | 'bad' | null {
-  // the columns before FILENAME (at most 10); FILENAME is sliced, never tokenized: it can be 64 KiB
-  const f = splitFields(line, 10);
-  const tok = f.tokens;
-  const timeOk = layout === 'fsslower' ? !Number.isNaN(clockSeconds(tok[0])) : !Number.isNaN(toNum(tok[0]));
+  // columns are read only up to LAT: FILENAME is sliced, never scanned (it can be 64 KiB long)
+  const f = new LazyFields(line);
+  const timeOk = layout === 'fsslower' ? !Number.isNaN(clockSeconds(f.at(0))) : !Number.isNaN(toNum(f.at(0)));
   if (!timeOk) return null;
   // COMM may hold spaces: find the single-letter type column after an integer PID
   const latOffset = layout === 'fsslower' ? 3 : 2;
-  for (let i = 3; i <= 6 && i < tok.length; i++) {
-    const type = TYPE_OF[tok[i]];
-    if (!type || !isInt(tok[i - 1])) continue;
-    const bytesOk = isInt(tok[i + 1]) || tok[i + 1] === 'LL_MAX';
-    const offOk = layout === 'fileslower' || isInt(tok[i + 2]);
-    const lat = toNum(tok[i + latOffset]);
+  for (let i = 3; i <= 6 && f.at(i) !== undefined; i++) {
+    const letter = f.at(i) as string;
+    const type = TYPE_OF[letter];
+    if (!type || !isInt(f.at(i - 1))) continue;
+    const bytesOk = isInt(f.at(i + 1)) || f.at(i + 1) === 'LL_MAX';
+    const offOk = layout === 'fileslower' || isInt(f.at(i + 2));
+    const lat = toNum(f.at(i + latOffset));
     if (!bytesOk || !offOk || Number.isNaN(lat)) continue;
-    const latIdx = i + latOffset;
-    const file = restAfter(line, f.starts[latIdx] + tok[latIdx].length);
-    return { comm: tok.slice(1, i - 1).join(' '), type, letter: tok[i], latMs: lat, file };
+    const comm = Array.from({ length: i - 2 }, (_, k) => f.at(k + 1)).join(' ');
+    return { comm, type, letter, latMs: lat, file: f.restAfter(i + latOffset) };
   }
   return 'bad';
-}
-
-/** The text after offset `from`, without the spaces/tabs around it (as splitFields would start the next token). */
-function restAfter(line: string, from: number): string {
-  let i = from;
-  while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
-  return line.slice(i).trimEnd();
 }
 
 function parseCsvRow(line: string, latDivisor: number): FsRow | 'bad' | null {

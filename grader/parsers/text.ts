@@ -39,6 +39,49 @@ export function splitFields(line: string, max = Number.MAX_SAFE_INTEGER): Fields
   return { tokens, starts };
 }
 
+/**
+ * Tokens of a line (split like {@link splitFields}), read only as far as asked: a row whose last column
+ * (FILENAME, ARGS) can be 64 KiB long costs the same as a short one when only the leading columns are read.
+ */
+export class LazyFields {
+  private readonly tokens: string[] = [];
+  private readonly ends: number[] = [];
+  private pos = 0;
+  constructor(private readonly line: string) {}
+
+  /** Token `i`, or undefined when the line has fewer tokens. */
+  at(i: number): string | undefined {
+    while (this.tokens.length <= i && this.next());
+    return this.tokens[i];
+  }
+
+  /** The text after token `i`, without the spaces/tabs around it ('' when there is none). */
+  restAfter(i: number): string {
+    if (this.at(i) === undefined) return '';
+    const line = this.line;
+    let p = this.ends[i];
+    while (p < line.length && (line.charCodeAt(p) === 32 || line.charCodeAt(p) === 9)) p++;
+    return line.slice(p).trimEnd();
+  }
+
+  private next(): boolean {
+    const line = this.line;
+    const n = line.length;
+    let i = this.pos;
+    while (i < n && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+    if (i >= n) {
+      this.pos = n;
+      return false;
+    }
+    const start = i;
+    while (i < n && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) i++;
+    this.tokens.push(line.slice(start, i));
+    this.ends.push(i);
+    this.pos = i;
+    return true;
+  }
+}
+
 /** The text from token `index` to the end of the line, trailing whitespace removed ('' when absent). */
 export function restOfLine(line: string, f: Fields, index: number): string {
   if (index >= f.tokens.length) return '';
