@@ -8,13 +8,13 @@ import { observe } from './facts/observe.ts';
 import { factCandidates } from './facts/candidates.ts';
 import { LabManifestSchema, type Facts, type LabManifest } from './manifest.ts';
 import { isUnresolved, looksSealed, resolveSealedFacts, SealedManifestSchema, sealedMismatches, type SealedManifest } from './sealed-manifest.ts';
-import { parseCaptureFile } from './parsers/index.ts';
+import { parseCaptureBytes, parseCaptureFile } from './parsers/index.ts';
 import type { Capture } from './parsers/types.ts';
 import type { AnswerReading, CaptureListing, CheckResult, GradeReport } from './report/types.ts';
 import { answerText } from './rules/match.ts';
 import type { RuleOutcome } from './rules/types.ts';
 import { runRule } from './rules/registry.ts';
-import { loadSubmission, type Submission } from './submission/index.ts';
+import { loadSubmission, type CaptureFile, type Submission } from './submission/index.ts';
 import { formatPath, formatProblem, type SourceProblem } from './yaml-source.ts';
 
 export interface GradeOptions {
@@ -92,6 +92,13 @@ function validateManifest(data: unknown, file: string, problems: SourceProblem[]
   return undefined;
 }
 
+/** Parses a capture wherever the loader left it: a file, an archive entry in memory, or a range of the spool. */
+export async function parseCapture(f: CaptureFile): Promise<Capture> {
+  if (f.bytes) return parseCaptureBytes(f.bytes, f.abs);
+  if (f.spool) return parseCaptureFile(f.spool.file, { offset: f.spool.offset, length: f.size }, f.abs);
+  return parseCaptureFile(f.abs);
+}
+
 async function parseAll(sub: Submission, problems: SourceProblem[]): Promise<{ listing: CaptureListing[]; captures: Capture[] }> {
   // The loader sorts by code point; locale-aware sorting would make reports differ between machines.
   const files = sub.captureFiles;
@@ -99,7 +106,7 @@ async function parseAll(sub: Submission, problems: SourceProblem[]): Promise<{ l
   const captures: Capture[] = [];
   for (const f of files) {
     try {
-      const capture = await parseCaptureFile(f.abs);
+      const capture = await parseCapture(f);
       listing.push({ file: f.rel, tool: capture.tool, flavor: capture.flavor });
       if (capture.tool !== 'unknown') captures.push(capture);
     } catch (err) {

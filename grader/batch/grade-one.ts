@@ -65,7 +65,8 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
 
   let sub: Submission;
   try {
-    sub = await loadSubmission(task.path, task.tmpRoot ? { tmpRoot: task.tmpRoot } : {});
+    // provenance checks and the grade read the submission by path: write the archive out
+    sub = await loadSubmission(task.path, { extract: true, ...(task.tmpRoot ? { tmpRoot: task.tmpRoot } : {}) });
   } catch (err) {
     const learnerFrom = fromName ? 'file-name' : 'entry-name';
     return {

@@ -135,9 +135,21 @@ function toPlainData(doc: Document, lines: LineCounter, path: string): { value: 
   }
 }
 
+/** A file's size and a way to read it: a file on disk, or an archive entry held in memory. */
+export interface SizedSource {
+  size: number;
+  read(): Promise<Uint8Array>;
+}
+
 /** Reads and parses `answers.yaml` (`rel` names it in problems). Oversized files are refused unread. */
 export async function readAnswersFile(abs: string, rel: string): Promise<AnswersParseResult> {
   const { size } = await stat(abs);
+  return readAnswers({ size, read: () => readFile(abs) }, rel);
+}
+
+/** {@link readAnswersFile} for any {@link SizedSource}. */
+export async function readAnswers(src: SizedSource, rel: string): Promise<AnswersParseResult> {
+  const size = src.size;
   if (size > MAX_ANSWERS_BYTES) {
     return {
       answers: null,
@@ -151,7 +163,7 @@ export async function readAnswersFile(abs: string, rel: string): Promise<Answers
       ],
     };
   }
-  const bytes = await readFile(abs);
+  const bytes = await src.read();
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -33,7 +33,7 @@ export interface ArchiveTotals {
 
 const REGULAR_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 
-const FIX_HINT =
+export const FIX_HINT =
   'Pack only regular files and folders, from inside the submission folder: `tar czf submission.tgz -C my-submission .`';
 
 /** True when the file starts with the gzip magic bytes (the extension is not trusted either way). */
@@ -82,7 +82,7 @@ export function unsafeEntryReason(entry: EntryHeader): string | null {
 }
 
 /** Applies the per-entry rules and the running totals; returns the error to fail with, or null. */
-function admit(entry: EntryHeader, totals: ArchiveTotals, limits: ArchiveLimits): ArchiveError | null {
+export function admit(entry: EntryHeader, totals: ArchiveTotals, limits: ArchiveLimits): ArchiveError | null {
   const why = unsafeEntryReason(entry);
   if (why) return rejected(entry.path, why, FIX_HINT);
   if (totals.entries + 1 > limits.maxEntries) {
@@ -105,11 +105,11 @@ function admit(entry: EntryHeader, totals: ArchiveTotals, limits: ArchiveLimits)
   return null;
 }
 
-function rejected(entry: string, why: string, hint: string): ArchiveError {
+export function rejected(entry: string, why: string, hint: string): ArchiveError {
   return new ArchiveError(`archive rejected: entry "${entry}" ${why}`, hint, `unsafe entry, the whole archive was refused: ${why}`, 'rejected', entry);
 }
 
-function unreadable(file: string, detail: string): ArchiveError {
+export function unreadable(file: string, detail: string): ArchiveError {
   // node-tar's strict-mode messages start with its internal code; say what it means instead.
   const plain = /TAR_BAD_ARCHIVE/.test(detail)
     ? 'it is empty or not a tar archive'
@@ -136,7 +136,7 @@ export function maxDecompressedBytes(limits: ArchiveLimits): number {
  * marker: node-tar buffers everything after it by repeated concatenation, so a few MB of zeros after
  * the end would otherwise stall the process for minutes.
  */
-function pumpTarGz(file: string, parser: Parser, limits: ArchiveLimits, fail: (err: ArchiveError) => void): void {
+export function pumpTarGz(file: string, parser: Parser, limits: ArchiveLimits, fail: (err: ArchiveError) => void): void {
   const input = createReadStream(file);
   const gunzip = createGunzip();
   const cap = maxDecompressedBytes(limits);

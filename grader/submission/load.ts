@@ -1,15 +1,16 @@
-import { lstat, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { trackTempDir } from './temp-dirs.ts';
 import { basename, join, resolve } from 'node:path';
-import { readAnswersFile } from './answers-file.ts';
+import { readAnswers, type SizedSource } from './answers-file.ts';
 import { DEFAULT_ARCHIVE_LIMITS, extractTarGz, isGzipFile, type ArchiveLimits } from './archive.ts';
+import { archiveTreeReader, readTarGz, type ArchiveTree } from './archive-tree.ts';
 import { ArchiveError, SubmissionError } from './errors.ts';
-import { readManifestFile } from './manifest-file.ts';
+import { readManifest } from './manifest-file.ts';
 import type { AnswersFile, ManifestFile, Submission, SubmissionProblem } from './types.ts';
 
 export type { AnswersFile, CaptureFile, ManifestFile, SkippedFile, Submission, SubmissionProblem } from './types.ts';
-import { ANSWERS_NAMES, listSubmissionFiles, MANIFEST_NAME } from './walk.ts';
+import { ANSWERS_NAMES, diskTree, listTreeFiles, MANIFEST_NAME, type TreeReader } from './walk.ts';
 
 /** Options of {@link loadSubmission}; the defaults suit the CLI. */
 export interface LoadOptions {
@@ -18,6 +19,12 @@ export interface LoadOptions {
   limits?: ArchiveLimits;
   /** regular files listed before giving up; defaults to `limits.maxEntries` */
   maxFiles?: number;
+  /**
+   * Write every archive entry out as a file under `root` (for callers that read the submission by path,
+   * e.g. provenance checks). By default an archive is read into memory and a spool file: its captures
+   * then carry `bytes` or `spool`, and their `abs` paths do not exist.
+   */
+  extract?: boolean;
 }
 
 const USAGE_HINT = 'Pass a submission folder or a gzip-compressed tar archive (.tar.gz / .tgz).';
@@ -41,23 +48,28 @@ export async function loadSubmission(path: string, options: LoadOptions = {}): P
   const limits = options.limits ?? DEFAULT_ARCHIVE_LIMITS;
   const maxFiles = options.maxFiles ?? limits.maxEntries;
 
-  if (st.isDirectory()) return describeFolder(source, source, 'folder', maxFiles, async () => {});
+  if (st.isDirectory()) return describeFolder(diskFiles(source), source, 'folder', maxFiles, async () => {});
   if (!st.isFile() || !(await isGzipFile(source))) {
     throw new SubmissionError(`submission ${path} is neither a folder nor a gzip-compressed tar archive`, await formatHint(source, st.isFile()));
   }
 
   const dest = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'labctl-submission-'));
   const untrack = trackTempDir(dest);
-  const cleanup = () => rm(dest, { recursive: true, force: true }).finally(untrack);
+  let tree: ArchiveTree | undefined;
+  const cleanup = () => {
+    tree?.close();
+    return rm(dest, { recursive: true, force: true }).finally(untrack);
+  };
   try {
-    await extractTarGz(source, dest, limits);
+    if (options.extract) await extractTarGz(source, dest, limits);
+    else tree = await readTarGz(source, dest, limits);
   } catch (err) {
     await cleanup();
     if (!(err instanceof ArchiveError)) throw err;
     return refusedArchive(source, err);
   }
   try {
-    return await describeFolder(dest, source, 'archive', maxFiles, cleanup);
+    return await describeFolder(tree ? archiveFiles(tree, dest) : diskFiles(dest), source, 'archive', maxFiles, cleanup);
   } catch (err) {
     await cleanup();
     throw err;
@@ -104,51 +116,75 @@ function refusedArchive(source: string, err: ArchiveError): Submission {
   };
 }
 
+/** What describeFolder needs from a submission: its files, at the top or below one folder. */
+interface SubmissionFiles {
+  /** the tree below `base` ('' is the top) */
+  at(base: string): { reader: TreeReader; root: string };
+  /** the root file `name` below `base`: 'file' with its size and bytes, 'other' (link, folder...), or missing */
+  rootFile(base: string, name: string): Promise<(SizedSource & { state: 'file' }) | { state: 'other' | 'missing' }>;
+}
+
+function diskFiles(top: string): SubmissionFiles {
+  return {
+    at: (base) => ({ reader: diskTree(join(top, base)), root: join(top, base) }),
+    async rootFile(base, name) {
+      const abs = join(top, base, name);
+      try {
+        const st = await lstat(abs);
+        return st.isFile() ? { state: 'file', size: st.size, read: () => readFile(abs) } : { state: 'other' };
+      } catch {
+        return { state: 'missing' };
+      }
+    },
+  };
+}
+
+function archiveFiles(tree: ArchiveTree, top: string): SubmissionFiles {
+  return {
+    at: (base) => ({ reader: archiveTreeReader(tree, base, join(top, base)), root: join(top, base) }),
+    async rootFile(base, name) {
+      const path = base ? `${base}/${name}` : name;
+      const f = tree.files.get(path);
+      if (f) return { state: 'file', size: f.size, read: async () => tree.read(path) };
+      return { state: tree.dirs.has(path) ? 'other' : 'missing' };
+    },
+  };
+}
+
 /**
  * Archives are often made from the parent folder (`tar czf s.tgz my-submission/`), so everything sits
  * in one top-level folder. When that folder is all there is, it is the submission.
  */
-async function unwrapSingleFolder(root: string): Promise<{ root: string; prefix: string | null }> {
-  const visible = (await readdir(root, { withFileTypes: true })).filter(
-    (e) => !e.name.startsWith('.') && e.name !== '__MACOSX',
-  );
-  if (visible.length === 1 && visible[0].isDirectory()) {
-    return { root: join(root, visible[0].name), prefix: visible[0].name };
-  }
-  return { root, prefix: null };
-}
-
-async function regularFileAt(abs: string): Promise<'file' | 'other' | 'missing'> {
-  try {
-    return (await lstat(abs)).isFile() ? 'file' : 'other';
-  } catch {
-    return 'missing';
-  }
+async function unwrapSingleFolder(top: TreeReader): Promise<string | null> {
+  const visible = (await top.list('')).filter((e) => !e.name.startsWith('.') && e.name !== '__MACOSX');
+  return visible.length === 1 && visible[0].kind === 'dir' ? visible[0].name : null;
 }
 
 async function describeFolder(
-  top: string,
+  files: SubmissionFiles,
   source: string,
   kind: Submission['kind'],
   maxFiles: number,
   cleanup: () => Promise<void>,
 ): Promise<Submission> {
   const notes: string[] = [];
-  const { root, prefix } = await unwrapSingleFolder(top);
+  const prefix = await unwrapSingleFolder(files.at('').reader);
   if (prefix !== null) notes.push(`the submission is the single top-level folder ${prefix}/`);
+  const base = prefix ?? '';
+  const { reader, root } = files.at(base);
 
-  const listing = await listSubmissionFiles(root, { maxFiles });
+  const listing = await listTreeFiles(reader, { maxFiles });
   const problems = [...listing.problems];
 
   let answers: AnswersFile | null = null;
   const present: string[] = [];
   for (const name of ANSWERS_NAMES) {
-    const state = await regularFileAt(join(root, name));
-    if (state === 'missing') continue;
+    const file = await files.rootFile(base, name);
+    if (file.state === 'missing') continue;
     present.push(name);
     // A link or special file under this name is already reported by the listing; never read through it.
-    if (state === 'file' && present.length === 1) {
-      const parsed = await readAnswersFile(join(root, name), name);
+    if (file.state === 'file' && present.length === 1) {
+      const parsed = await readAnswers(file, name);
       answers = parsed.answers;
       problems.push(...parsed.problems);
     }
@@ -164,8 +200,9 @@ async function describeFolder(
   }
 
   let manifest: ManifestFile | null = null;
-  if ((await regularFileAt(join(root, MANIFEST_NAME))) === 'file') {
-    const parsed = await readManifestFile(join(root, MANIFEST_NAME), MANIFEST_NAME);
+  const manifestFile = await files.rootFile(base, MANIFEST_NAME);
+  if (manifestFile.state === 'file') {
+    const parsed = await readManifest(manifestFile, MANIFEST_NAME);
     manifest = parsed.manifest;
     problems.push(...parsed.problems);
   }
@@ -183,4 +220,3 @@ async function describeFolder(
     cleanup,
   };
 }
-

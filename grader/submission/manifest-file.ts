@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { SizedSource } from './answers-file.ts';
 import { findJsonSyntaxError } from './json-position.ts';
 import type { ManifestFile, SubmissionProblem } from './types.ts';
 
@@ -48,6 +49,12 @@ export function parseManifestText(text: string, path: string): ManifestParseResu
 /** Reads and parses a manifest file (`rel` names it in problems). Oversized files are refused unread. */
 export async function readManifestFile(abs: string, rel: string): Promise<ManifestParseResult> {
   const { size } = await stat(abs);
+  return readManifest({ size, read: () => readFile(abs) }, rel);
+}
+
+/** {@link readManifestFile} for any {@link SizedSource}. */
+export async function readManifest(src: SizedSource, rel: string): Promise<ManifestParseResult> {
+  const size = src.size;
   if (size > MAX_MANIFEST_BYTES) {
     return {
       manifest: null,
@@ -61,5 +68,5 @@ export async function readManifestFile(abs: string, rel: string): Promise<Manife
       ],
     };
   }
-  return parseManifestText(await readFile(abs, 'utf8'), rel);
+  return parseManifestText(Buffer.from(await src.read()).toString('utf8'), rel);
 }

@@ -43,6 +43,10 @@ export interface CaptureFile {
   abs: string;
   /** bytes */
   size: number;
+  /** an archive entry held in memory: these are its bytes, and `abs` does not exist on disk */
+  bytes?: Uint8Array;
+  /** an archive entry kept in the spool file: its bytes are `size` bytes from `offset` of `file` (`abs` does not exist) */
+  spool?: { file: string; offset: number };
 }
 
 /** A file that was looked at and deliberately not treated as a capture (e.g. an image). */

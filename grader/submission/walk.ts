@@ -77,20 +77,73 @@ async function rawName(dirAbs: string, dirRel: string, lossy: string): Promise<s
   return dirRel ? `${dirRel}/${shown}` : shown;
 }
 
+/** A folder entry as the walk sees it. */
+export interface TreeEntry {
+  name: string;
+  kind: 'dir' | 'file' | 'symlink' | 'other';
+}
+
+/** A file the walk may hand on as a capture, and its first bytes to tell text from binary. */
+export interface TreeFile {
+  capture: CaptureFile;
+  head: Uint8Array;
+}
+
+/** What the walk reads: a folder on disk, or an archive read into memory (see archive-tree.ts). */
+export interface TreeReader {
+  /** the entries of a folder ('' is the root), in any order; throws when it cannot be listed */
+  list(dirRel: string): Promise<TreeEntry[]>;
+  /**
+   * When `name` (as listed) is not the file's real name because the real one is not UTF-8: the path to
+   * show instead, with the invalid bytes as `\xNN`. Else null.
+   */
+  undecodable(dirRel: string, name: string): Promise<string | null>;
+  /** a regular file the walk may treat as a capture; throws when it cannot be read */
+  file(rel: string): Promise<TreeFile>;
+}
+
+/** The folder at `root` on disk. */
+export function diskTree(root: string): TreeReader {
+  return {
+    async list(dirRel) {
+      const entries = await readdir(join(root, dirRel), { withFileTypes: true });
+      return entries.map((e) => ({
+        name: e.name,
+        kind: e.isSymbolicLink() ? 'symlink' : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other',
+      }));
+    },
+    async undecodable(dirRel, name) {
+      // readdir decodes a name that is not UTF-8 lossily: that name does not exist on disk
+      if (!name.includes('\uFFFD') || (await exists(join(root, dirRel, name)))) return null;
+      return rawName(join(root, dirRel), dirRel, name);
+    },
+    async file(rel) {
+      const abs = join(root, rel);
+      const st = await lstat(abs);
+      return { capture: { rel, abs, size: st.size }, head: await readHead(abs) };
+    },
+  };
+}
+
 /**
  * Lists the files under `root` and sorts them into captures, skipped files and problems. Never follows
  * symlinks (they are reported, since a link can point anywhere on the grading host). Hidden entries
  * and macOS `__MACOSX` metadata are skipped without being opened.
  */
-export async function listSubmissionFiles(root: string, options: WalkOptions): Promise<WalkResult> {
+export function listSubmissionFiles(root: string, options: WalkOptions): Promise<WalkResult> {
+  return listTreeFiles(diskTree(root), options);
+}
+
+/** {@link listSubmissionFiles} over any {@link TreeReader}: the same rules for folders and archives. */
+export async function listTreeFiles(tree: TreeReader, options: WalkOptions): Promise<WalkResult> {
   const out: WalkResult = { captureFiles: [], skipped: [], problems: [] };
   let files = 0;
   let stopped = false;
 
-  const visit = async (dirAbs: string, dirRel: string): Promise<void> => {
+  const visit = async (dirRel: string): Promise<void> => {
     let entries;
     try {
-      entries = await readdir(dirAbs, { withFileTypes: true });
+      entries = await tree.list(dirRel);
     } catch (err) {
       out.problems.push({
         code: 'unreadable',
@@ -104,16 +157,15 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
     for (const entry of entries) {
       if (stopped) return;
       const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
-      const abs = join(dirAbs, entry.name);
       if (entry.name.startsWith('.')) {
-        out.skipped.push({ rel, reason: entry.isDirectory() ? 'hidden folder' : 'hidden file' });
+        out.skipped.push({ rel, reason: entry.kind === 'dir' ? 'hidden folder' : 'hidden file' });
         continue;
       }
-      if (entry.isDirectory() && entry.name === '__MACOSX') {
+      if (entry.kind === 'dir' && entry.name === '__MACOSX') {
         out.skipped.push({ rel, reason: 'macOS archive metadata' });
         continue;
       }
-      if (entry.isSymbolicLink()) {
+      if (entry.kind === 'symlink') {
         out.problems.push({
           code: 'symlink',
           file: rel,
@@ -122,11 +174,11 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
         });
         continue;
       }
-      if (entry.isDirectory()) {
-        await visit(abs, rel);
+      if (entry.kind === 'dir') {
+        await visit(rel);
         continue;
       }
-      if (!entry.isFile()) {
+      if (entry.kind !== 'file') {
         out.problems.push({
           code: 'special-file',
           file: rel,
@@ -146,9 +198,9 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
         });
         return;
       }
-      if (entry.name.includes('\uFFFD') && !(await exists(abs))) {
-        // readdir decoded a name that is not UTF-8 lossily: that name does not exist on disk
-        out.skipped.push({ rel: await rawName(dirAbs, dirRel, entry.name), reason: 'file name is not UTF-8: not graded (rename it, e.g. with `convmv` or `mv`)' });
+      const shown = await tree.undecodable(dirRel, entry.name);
+      if (shown !== null) {
+        out.skipped.push({ rel: shown, reason: 'file name is not UTF-8: not graded (rename it, e.g. with `convmv` or `mv`)' });
         continue;
       }
       const reason = nonCaptureReason(rel);
@@ -157,12 +209,12 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
         continue;
       }
       try {
-        const st = await lstat(abs);
-        if (!looksLikeText(await readHead(abs))) {
+        const found = await tree.file(rel);
+        if (!looksLikeText(found.head)) {
           out.skipped.push({ rel, reason: 'not a text file' });
           continue;
         }
-        out.captureFiles.push({ rel, abs, size: st.size });
+        out.captureFiles.push(found.capture);
       } catch (err) {
         out.problems.push({
           code: 'unreadable',
@@ -174,7 +226,7 @@ export async function listSubmissionFiles(root: string, options: WalkOptions): P
     }
   };
 
-  await visit(root, '');
+  await visit('');
   out.captureFiles.sort(byRel);
   out.skipped.sort(byRel);
   return out;
