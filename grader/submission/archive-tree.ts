@@ -19,7 +19,7 @@ import { ANSWERS_NAMES, MANIFEST_NAME, type TreeEntry, type TreeFile, type TreeR
 
 /** Entries up to this size are held in memory while the budget lasts... */
 export const MEMORY_ENTRY_MAX = 1024 * 1024;
-/** ...and memory holds at most this much of the archive; everything else goes to the spool file. */
+/** ...and memory holds at most this much of the archive (by default); everything else goes to the spool file. */
 export const MEMORY_BUDGET = 64 * 1024 * 1024;
 /** How much of a file the walk looks at to tell text from binary (as on disk). */
 const HEAD_BYTES = 8192;
@@ -138,7 +138,12 @@ function isRead(path: string, size: number): boolean {
  * them; the one file written is the spool inside `dest` (an existing, empty folder the caller removes).
  * Throws {@link ArchiveError}.
  */
-export function readTarGz(file: string, dest: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<ArchiveTree> {
+export function readTarGz(
+  file: string,
+  dest: string,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+  memoryBudget = MEMORY_BUDGET,
+): Promise<ArchiveTree> {
   const tree = new ArchiveTree(dest);
   return new Promise<ArchiveTree>((resolve, reject) => {
     const totals: ArchiveTotals = { entries: 0, bytes: 0 };
@@ -192,7 +197,7 @@ export function readTarGz(file: string, dest: string, limits: ArchiveLimits = DE
         entry.resume();
         return;
       }
-      if (size <= MEMORY_ENTRY_MAX && inMemory + size <= MEMORY_BUDGET) {
+      if (size <= MEMORY_ENTRY_MAX && inMemory + size <= memoryBudget) {
         inMemory += size;
         // zeroed: a truncated entry must not show stale memory
         const bytes = Buffer.alloc(size);

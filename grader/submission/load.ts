@@ -25,6 +25,8 @@ export interface LoadOptions {
    * then carry `bytes` or `spool`, and their `abs` paths do not exist.
    */
   extract?: boolean;
+  /** bytes of an archive held in memory before entries go to the spool file (default: MEMORY_BUDGET, 64 MiB) */
+  memoryBudget?: number;
 }
 
 const USAGE_HINT = 'Pass a submission folder or a gzip-compressed tar archive (.tar.gz / .tgz).';
@@ -62,7 +64,7 @@ export async function loadSubmission(path: string, options: LoadOptions = {}): P
   };
   try {
     if (options.extract) await extractTarGz(source, dest, limits);
-    else tree = await readTarGz(source, dest, limits);
+    else tree = await readTarGz(source, dest, limits, options.memoryBudget);
   } catch (err) {
     await cleanup();
     if (!(err instanceof ArchiveError)) throw err;
