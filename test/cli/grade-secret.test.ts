@@ -1,27 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBundle } from '../../grader/provenance/bundle.ts';
 import { learnerKey } from '../../grader/provenance/key.ts';
 import { ghostLoadWork, manifestFor } from '../grader/provenance/learner-lab.ts';
+import { labctl as run } from '../support/labctl.ts';
 
 /**
  * `labctl grade BUNDLE --secret S` (one submission, as an instructor or a CI job grades it): the signature
  * names the learner and the expected facts come from the secret, never from the manifest in the bundle.
  */
-const BIN = fileURLToPath(new URL('../../bin/labctl.js', import.meta.url));
 const SECRET = 'Zq3v9Lr0Xw2mT8kPcY5nB1hJ6sD4fG7a';
 
-function labctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', LABCTL_CLASS_SECRET: '', ...env }, timeout: 120_000 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+// the secret comes only from each test, never from the environment the suite runs in
+const labctl = (args: string[], env: Record<string, string> = {}) => run(args, { env: { LABCTL_CLASS_SECRET: '', ...env } });
 
 let root: string;
 let honest: string;

@@ -1,20 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labctl as run } from '../../support/labctl.ts';
 import { CLASS_SECRET, makeClassBatch } from './class-fixture.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/labctl.js', import.meta.url));
 let fx: Awaited<ReturnType<typeof makeClassBatch>>;
 
-function labctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: fx.root, env: { ...process.env, NO_COLOR: '1', CI: '1', ...env }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const labctl = (args: string[], env: Record<string, string> = {}) => run(args, { cwd: fx.root, env: { CI: '1', ...env } });
 
 beforeAll(async () => {
   fx = await makeClassBatch();

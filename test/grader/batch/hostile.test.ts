@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../../grader/batch/csv.ts';
 import { createBundle } from '../../../grader/provenance/bundle.ts';
 import { learnerKey } from '../../../grader/provenance/key.ts';
+import { labctl as run } from '../../support/labctl.ts';
 import { ghostLoadWork, manifestFor } from '../provenance/learner-lab.ts';
 
 /**
@@ -15,20 +14,13 @@ import { ghostLoadWork, manifestFor } from '../provenance/learner-lab.ts';
  * entry names and ids went to the progress and problem lines raw).
  */
 
-const BIN = fileURLToPath(new URL('../../../bin/labctl.js', import.meta.url));
 const SECRET = 'Zq3v9Lr0Xw2mT8kPcY5nB1hJ6sD4fG7a'; // 32 characters from 62: ~190 bits
 const LONG = `l${'o'.repeat(298)}ng`;
 const SPOOF = 'zed\u001b[2K\r  verified     ana ghost-load\n\u202Eevil';
 let root: string;
 let res: { code: number; stdout: string; stderr: string };
 
-function labctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', CI: '1', ...env }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const labctl = (args: string[], env: Record<string, string> = {}) => run(args, { cwd: root, env: { CI: '1', ...env } });
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'labctl-hostile-'));

@@ -1,15 +1,8 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assertStrongSecret, generateClassSecret, secretBits, weakSecretReason } from '../../../grader/provenance/secret.ts';
+import { labctl as run } from '../../support/labctl.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/labctl.js', import.meta.url));
-const labctl = (args: string[], env: Record<string, string> = {}) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const labctl = (args: string[], env: Record<string, string> = {}) => run(args, { env });
 
 describe('class secret strength', () => {
   it('refuses short or repetitive secrets and accepts random ones', () => {

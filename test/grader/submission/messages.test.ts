@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from '../../../grader/grade.ts';
+import { labctl } from '../../support/labctl.ts';
 import { readFile } from 'node:fs/promises';
 
 /**
@@ -14,7 +14,6 @@ import { readFile } from 'node:fs/promises';
  */
 
 const CAPTURE = fileURLToPath(new URL('../../fixtures/captures/execsnoop-libbpf-t-curlloop.txt', import.meta.url));
-const BIN = fileURLToPath(new URL('../../../bin/labctl.js', import.meta.url));
 let root: string;
 
 async function submission(name: string, answers: string | Buffer): Promise<string> {
@@ -76,9 +75,7 @@ describe('file names that are not UTF-8', () => {
 
   it('labctl grade prints the YAML error and exits 2 (the CI recipe, no --scenario)', async () => {
     const dir = await submission('cli-dup', 'scenario: ghost-load\nfix: a\nfix: b\n');
-    const res = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [BIN, 'grade', dir], { env: { ...process.env, NO_COLOR: '1' } }, (err, _o, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr })),
-    );
+    const res = await labctl(['grade', dir]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/^error: answers\.yaml:3/m);
   });
