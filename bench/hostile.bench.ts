@@ -27,11 +27,12 @@ function fill(path: string, head: string, piece: string, bytes: number, tail = '
   closeSync(fd);
 }
 
-function timed(cmd: string, args: string[], opts: { shell?: boolean } = {}): { seconds: number; rssMb: number; code: number; out: string } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB, env: { ...process.env, NO_COLOR: '1' }, ...opts });
+/** Wall time, CPU time (user + system: less inflated by other load than wall time) and peak RSS of a child. */
+function timed(cmd: string, args: string[], opts: { shell?: boolean } = {}): { seconds: number; cpu: number; rssMb: number; code: number; out: string } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB, env: { ...process.env, NO_COLOR: '1' }, ...opts });
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [s, kb] = last.split(' ').map(Number);
-  return { seconds: s, rssMb: Math.round(kb / 1024), code: r.status ?? -1, out: r.stdout };
+  const [s, kb, user, sys] = last.split(' ').map(Number);
+  return { seconds: s, cpu: user + sys, rssMb: Math.round(kb / 1024), code: r.status ?? -1, out: r.stdout };
 }
 
 type Case = { name: string; make: (dir: string) => string };
@@ -71,16 +72,16 @@ export async function run(): Promise<void> {
     console.log(`   load average ${load()} (2 cores here: above ~2, every time below is inflated)`);
     const example = tgz(dir, 'example', (s) => cpSync(EXAMPLE, s, { recursive: true }), true);
     const floor = timed(process.execPath, [BIN, 'grade', example, '--format', 'json']);
-    console.log(`   baseline: the ghost-load example submission (.tgz): ${floor.seconds.toFixed(2)} s, ${floor.rssMb} MB RSS, exit ${floor.code}`);
+    console.log(`   baseline: the ghost-load example submission (.tgz): ${floor.seconds.toFixed(2)} s (CPU ${floor.cpu.toFixed(2)} s), ${floor.rssMb} MB RSS, exit ${floor.code}`);
     for (const c of CASES) {
       const input = c.make(dir);
       const base = timed('sh', ['-c', `gzip -dc "$1" | wc -l`, 'sh', input]);
       const r = timed(process.execPath, [BIN, 'grade', input, '--format', 'json']);
       const ok = r.seconds < 10 && r.rssMb < 300 && [0, 1, 2].includes(r.code);
       console.log(
-        `   ${c.name}: ${(statSync(input).size / 1024).toFixed(0)} KiB in, ${r.seconds.toFixed(2)} s, ${r.rssMb} MB RSS, exit ${r.code}; ` +
+        `   ${c.name}: ${(statSync(input).size / 1024).toFixed(0)} KiB in, ${r.seconds.toFixed(2)} s (CPU ${r.cpu.toFixed(2)} s), ${r.rssMb} MB RSS, exit ${r.code}; ` +
           `gzip -dc | wc -l ${base.seconds.toFixed(2)} s (ratio ${(r.seconds / Math.max(base.seconds, 0.01)).toFixed(1)}); ` +
-          `${(r.seconds / Math.max(floor.seconds, 0.01)).toFixed(1)}x the example ${ok ? '(within 10 s / 300 MB)' : 'OVER TARGET'}`,
+          `${(r.seconds / Math.max(floor.seconds, 0.01)).toFixed(1)}x the example (CPU ${(r.cpu / Math.max(floor.cpu, 0.01)).toFixed(1)}x) ${ok ? '(within 10 s / 300 MB)' : 'OVER TARGET'}`,
       );
       rmSync(input, { force: true });
     }
