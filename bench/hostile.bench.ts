@@ -62,6 +62,13 @@ const CASES: Case[] = [
         for (let i = 0; i < 10_000 - 2; i++) fill(join(s, `f${i}.txt`), '', `line ${i}\n`, 1);
       }),
   },
+  {
+    name: '10,000 copies of a real execsnoop capture (15 KB each)',
+    make: (d) =>
+      tgz(d, 'captures', (s) => {
+        for (let i = 0; i < 10_000 - 2; i++) cpSync(join(EXAMPLE, 'execsnoop.txt'), join(s, `e${i}.txt`));
+      }),
+  },
 ];
 
 const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');

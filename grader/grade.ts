@@ -99,9 +99,23 @@ export async function parseCapture(f: CaptureFile): Promise<Capture> {
   return parseCaptureFile(f.abs);
 }
 
+/**
+ * Capture files read per submission, in name order. An honest one holds a handful; thousands of small
+ * captures cost seconds and hundreds of MB to parse and hold (2,000 copies of an execsnoop capture:
+ * 10 s, 290 MB), so the rest are named in a note and not read.
+ */
+export const MAX_CAPTURES_READ = 200;
+
+/** The note for capture files past {@link MAX_CAPTURES_READ}, or null when there are none. */
+export function unreadCapturesNote(files: CaptureFile[]): string | null {
+  const rest = files.slice(MAX_CAPTURES_READ);
+  if (rest.length === 0) return null;
+  return `${rest.length} more file(s) not read, from ${rest[0].rel} on: a submission is graded on its first ${MAX_CAPTURES_READ} capture files (by name); leave out everything but the captures the brief asks for`;
+}
+
 async function parseAll(sub: Submission, problems: SourceProblem[]): Promise<{ listing: CaptureListing[]; captures: Capture[] }> {
   // The loader sorts by code point; locale-aware sorting would make reports differ between machines.
-  const files = sub.captureFiles;
+  const files = sub.captureFiles.slice(0, MAX_CAPTURES_READ);
   const listing: CaptureListing[] = [];
   const captures: Capture[] = [];
   for (const f of files) {
@@ -225,6 +239,8 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
     return ungradable(scenario.id, learner, [], problems, notes);
   }
   const { listing, captures } = await parseAll(sub, problems);
+  const unread = unreadCapturesNote(sub.captureFiles);
+  if (unread) notes.push(unread);
   const answers = options.evidenceOnly ? {} : checkAnswers(sub, scenario, problems);
   const obs = observe(captures);
   if (captures.length === 0) {
@@ -232,7 +248,8 @@ async function gradeLoaded(sub: Submission, options: GradeOptions, explicitManif
   } else {
     for (const group of scenario.requiredCaptures) {
       if (!group.some((tool) => (obs.captures[tool] ?? 0) > 0)) {
-        problems.push({ file: sub.source, message: `no ${group.join(' or ')} capture found (the files seen: ${listing.map((l) => `${l.file} = ${l.tool}`).join(', ') || 'none'})` });
+        const seen = listing.slice(0, 20).map((l) => `${l.file} = ${l.tool}`).join(', ') + (listing.length > 20 ? `, and ${listing.length - 20} more` : '');
+        problems.push({ file: sub.source, message: `no ${group.join(' or ')} capture found (the files seen: ${seen || 'none'})` });
       }
     }
   }

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { gradeSubmission } from '../grade.ts';
+import { gradeSubmission, MAX_CAPTURES_READ } from '../grade.ts';
 import { LabManifestSchema } from '../manifest.ts';
 import { parseCaptureFile, parseCaptureText } from '../parsers/index.ts';
 import type { Capture } from '../parsers/types.ts';
@@ -37,7 +37,7 @@ const errorText = (err: unknown) => {
 async function parseCaptures(sub: Submission): Promise<{ captures: Capture[]; digests: CaptureDigest[] }> {
   const captures: Capture[] = [];
   const digests: CaptureDigest[] = [];
-  for (const f of sub.captureFiles) {
+  for (const f of sub.captureFiles.slice(0, MAX_CAPTURES_READ)) {
     try {
       // small captures are read whole: the streaming reader's 1 MiB chunk buffer per file shows up as GC
       // time when a worker grades hundreds of submissions

@@ -221,3 +221,23 @@ describe('execsnoop byte fast path = string path', () => {
     );
   });
 });
+
+describe('ByteKeyTable', () => {
+  it('grows from a small table to its full size, finding every key, then stops taking keys', async () => {
+    const { ByteKeyTable } = await import('../../../grader/parsers/byte-keys.ts');
+    const t = new ByteKeyTable<number>(12);
+    const buf = Buffer.from(Array.from({ length: 2100 }, (_, i) => `comm-${i};`).join(''));
+    const ranges: [number, number][] = [];
+    for (let s = 0; s < buf.length; ) {
+      const e = buf.indexOf(';', s);
+      ranges.push([s, e]);
+      s = e + 1;
+    }
+    ranges.forEach(([s, e], i) => {
+      expect(t.get(buf, s, e)).toBeUndefined();
+      // half of 2^12 keys fit; the rest go the string way
+      expect(t.insert(buf, s, e, i)).toBe(i < 2048);
+    });
+    ranges.forEach(([s, e], i) => expect(t.get(buf, s, e)).toBe(i < 2048 ? i : undefined));
+  });
+});

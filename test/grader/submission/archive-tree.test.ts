@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gradeSubmission } from '../../../grader/grade.ts';
+import { gradeSubmission, MAX_CAPTURES_READ } from '../../../grader/grade.ts';
 import { MEMORY_ENTRY_MAX } from '../../../grader/submission/archive-tree.ts';
 import { loadSubmission } from '../../../grader/submission/load.ts';
 import type { Submission } from '../../../grader/submission/types.ts';
@@ -98,6 +98,11 @@ describe('archives read without extracting', () => {
       { file: 'execsnoop.txt', tool: 'execsnoop', flavor: expect.any(String) },
     ]);
     expect(fromTgz.score).toBeGreaterThan(0);
+    // thousands of files are listed, not all read: the rest are named in one note
+    expect(fromTgz.captures).toHaveLength(MAX_CAPTURES_READ);
+    expect(fromTgz.notes).toContain(
+      `${fill + 2 - MAX_CAPTURES_READ} more file(s) not read, from ${streamed.captureFiles[MAX_CAPTURES_READ].rel} on: a submission is graded on its first ${MAX_CAPTURES_READ} capture files (by name); leave out everything but the captures the brief asks for`,
+    );
   }, 180_000);
 
   it('entries too big to hold go to one spool file and grade the same; the spool goes at cleanup', async () => {
