@@ -8,6 +8,9 @@
 //   dist/labctl-host.mjs   one self-contained file for lab hosts (`lab setup` installs it as /usr/local/bin/labctl):
 //                          no node_modules needed; instructor-only commands left out
 //   both carry the scenarios, validated (scenarios/embedded.ts)
+//   dist/snapshot/         `labctl grade`'s start-up snapshot (scripts/snapshot.mjs): the grader's code and the
+//                          English language model already in the heap, for this machine's node only; bin/labctl
+//                          starts grade from it when it fits, else runs dist/labctl.mjs as before
 //   dist/build.json        written last: the source files the bundle came from (core/build-state.mjs compares
 //                          their times with this file's to decide whether the bundle is current)
 //
@@ -17,6 +20,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
+import { atOwnLocation } from './at-own-location.mjs';
+import { buildSnapshot } from './snapshot.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `--out DIR` builds elsewhere (the tests do, to leave the checkout's dist/ alone)
@@ -57,20 +62,6 @@ function sourceLocations(outdir) {
       });
     },
   };
-}
-
-/** Replaces `import.meta.url` in code, not inside string literals (quotes before it on its line come in pairs). */
-function atOwnLocation(text, replacement) {
-  return text
-    .split('\n')
-    .map((line) =>
-      line.replace(/import\.meta\.url/g, (m, at) => {
-        const before = line.slice(0, at);
-        const odd = (q) => (before.split(q).length - 1) % 2 === 1;
-        return odd("'") || odd('"') || odd('`') ? m : replacement;
-      }),
-    )
-    .join('\n');
 }
 
 /**
@@ -162,8 +153,14 @@ const [cli, host] = await Promise.all([
   }),
 ]);
 
+// not fatal: without it bin/labctl runs the plain bundle, as it does with another node
+const snapshot = await buildSnapshot({ root: ROOT, stage: STAGE, dist: DIST, common, plugins: [zodEnglishOnly(), scenarios, instructorOnly()] }).catch((err) => {
+  console.warn(`labctl: no start-up snapshot (grade starts without it): ${err.message}`);
+  return undefined;
+});
+
 const inputs = new Set();
-for (const result of [cli, host]) {
+for (const result of [cli, host, ...(snapshot ? [snapshot.result] : [])]) {
   for (const input of Object.keys(result.metafile.inputs)) {
     const abs = join(ROOT, input);
     if (isOurs(abs) && !input.includes(':')) inputs.add(relative(ROOT, abs).split(sep).join('/'));
@@ -186,4 +183,4 @@ await rm(DIST, { recursive: true, force: true });
 await rename(STAGE, DIST);
 await mkdir(DIST, { recursive: true });
 const size = (r) => Object.entries(r.metafile.outputs).reduce((n, [file, o]) => n + (file.endsWith('.mjs') ? o.bytes : 0), 0);
-console.log(`labctl: built dist/ in ${Date.now() - started} ms (cli ${Math.round(size(cli) / 1024)} KiB in chunks, lab-host file ${Math.round(size(host) / 1024)} KiB)`);
+console.log(`labctl: built dist/ in ${Date.now() - started} ms (cli ${Math.round(size(cli) / 1024)} KiB in chunks, lab-host file ${Math.round(size(host) / 1024)} KiB${snapshot ? `, grade snapshot ${Math.round(snapshot.blobBytes / 1048576)} MiB for node ${process.version}` : ''})`);
