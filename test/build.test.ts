@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,4 +135,140 @@ describe('scenarios built in', () => {
       expect(compiled[id].scenario).toEqual(readScenarioDir(join(SCENARIOS_DIR, id)).scenario);
     }
   });
+});
+
+/** Every example submission folder of every scenario. */
+function exampleSubmissions(): string[] {
+  const out: string[] = [];
+  for (const id of readdirSync(join(ROOT, 'scenarios'))) {
+    const examples = join(ROOT, 'scenarios', id, 'examples');
+    if (!existsSync(join(ROOT, 'scenarios', id, 'scenario.yaml')) || !existsSync(examples)) continue;
+    for (const ex of readdirSync(examples)) if (statSync(join(examples, ex)).isDirectory()) out.push(join(examples, ex));
+  }
+  return out;
+}
+
+/** Runs jobs `n` at a time (the machine has two cores; one process per grade). */
+async function pooled<T>(jobs: (() => Promise<T>)[], n = 3): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]();
+    }
+  }));
+  return out;
+}
+
+describe('the grade start-up snapshot (dist/snapshot)', () => {
+  let blob: string;
+  /** `labctl grade ...` started from the snapshot, as bin/labctl starts it */
+  const fromSnapshot = (args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; root?: string }) => run('--no-rehash-snapshot', ['--snapshot-blob', blob, opts.root ?? ROOT, 'grade', ...args], opts);
+  const plain = (args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) => run(join(dist, 'labctl.mjs'), ['grade', ...args], opts);
+
+  beforeAll(async () => {
+    blob = join(dist, 'snapshot', 'labctl.blob');
+    // the first test of this file made the build look older than its sources
+    await utimes(join(dist, 'build.json'), new Date(), new Date());
+  });
+
+  it('is built for the node that built it, and the launcher is told which one', async () => {
+    expect(existsSync(blob)).toBe(true);
+    expect(await readFile(join(dist, 'snapshot', 'node'), 'utf8')).toBe(`${process.execPath}\n${process.version} --no-rehash-snapshot\n`);
+    const started = await fromSnapshot(['--help'], { cwd: tmp, env: { LABCTL_DEBUG: '1' } });
+    expect(started.stderr).toBe('labctl: starting from the snapshot\n');
+    expect(started.stdout).toContain('Usage: labctl grade [options] [submission]');
+  });
+
+  it('grades every example submission exactly as the plain bundle does: output, errors, exit code', async () => {
+    const cases = exampleSubmissions().flatMap((ex) => ['text', 'json'].map((format) => [ex, '--format', format]));
+    cases.push(...['markdown', 'junit'].map((format) => [join(ROOT, 'scenarios/offcpu-lock/examples/partial'), '--format', format]));
+    expect(cases.length).toBeGreaterThanOrEqual(28);
+    const results = await pooled(cases.map((args) => async () => ({ args, snap: await fromSnapshot(args, { cwd: tmp }), plain: await plain(args, { cwd: tmp }) })));
+    for (const r of results) expect(r.snap, r.args.join(' ')).toEqual(r.plain);
+    // not all alike: passes, fails and their reasons went through it
+    expect(new Set(results.map((r) => r.plain.code))).toEqual(new Set([0, 1]));
+  }, 600_000);
+
+  it('grades submissions it never saw alike: new answer words, a .tar.gz, an ungradable folder, a missing path', async () => {
+    const fresh = join(tmp, 'fresh');
+    await cp(join(ROOT, 'scenarios/ghost-load/examples/correct'), fresh, { recursive: true });
+    const answers = await readFile(join(fresh, 'answers.yaml'), 'utf8');
+    await writeFile(
+      join(fresh, 'answers.yaml'),
+      answers.replace(/root_cause: >[\s\S]*?(?=\nfix:)/, 'root_cause: >\n  Kubelet-style watchdog zqx spawns curl again and again; each exits quickly, so sampling tools miss them but the load average climbs.'),
+    );
+    const archive = join(tmp, 'partial.tar.gz');
+    await (await import('tar')).create({ gzip: true, file: archive, cwd: join(ROOT, 'scenarios/offcpu-lock/examples/partial') }, readdirSync(join(ROOT, 'scenarios/offcpu-lock/examples/partial')));
+    const empty = join(tmp, 'empty-submission');
+    await mkdir(empty);
+    for (const args of [[fresh], [fresh, '--format', 'json'], [archive], [empty], [join(tmp, 'no-such-thing')], ['--scenario', 'nope', fresh]]) {
+      const snap = await fromSnapshot(args, { cwd: tmp });
+      expect(snap, args.join(' ')).toEqual(await plain(args, { cwd: tmp }));
+    }
+    expect((await fromSnapshot([empty], { cwd: tmp })).code).toBe(2);
+  }, 120_000);
+
+  it('runs the plain way, same result, from a moved checkout or when a source is newer than the build', async () => {
+    const ex = join(ROOT, 'scenarios/ghost-load/examples/wrong');
+    const expected = await plain([ex], { cwd: tmp });
+    // a checkout somewhere else: its bin/ (here a link to this one's) runs the command
+    const moved = join(tmp, 'moved-checkout');
+    await mkdir(moved);
+    await symlink(join(ROOT, 'bin'), join(moved, 'bin'));
+    const fromMoved = await fromSnapshot([ex], { cwd: tmp, root: moved, env: { LABCTL_DEBUG: '1' } });
+    expect(fromMoved.stderr).toMatch(new RegExp(`^labctl: not starting from the snapshot: built for ${ROOT}, run from ${moved}\\n`));
+    expect([fromMoved.code, fromMoved.stdout]).toEqual([expected.code, expected.stdout]);
+    const old = new Date(Date.now() - 400 * 24 * 3600 * 1000);
+    await utimes(join(dist, 'build.json'), old, old);
+    try {
+      const stale = await fromSnapshot([ex], { cwd: tmp, env: { LABCTL_DEBUG: '1' } });
+      expect(stale.stderr).toMatch(/^labctl: not starting from the snapshot: \S+ changed since the build/);
+      expect([stale.code, stale.stdout]).toEqual([expected.code, expected.stdout]);
+    } finally {
+      await utimes(join(dist, 'build.json'), new Date(), new Date());
+    }
+  }, 120_000);
+});
+
+describe('bin/labctl, the launcher npm links', () => {
+  const launcher = join(ROOT, 'bin/labctl');
+  const launch = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(launcher, args, { cwd: tmp, env: { PATH: process.env.PATH, HOME: tmp, NO_COLOR: '1', LABCTL_DEBUG: '1', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  const ex = join(ROOT, 'scenarios/offcpu-lock/examples/correct');
+  // what this checkout's own build holds decides which way grade starts; both ways are checked
+  const snapshotHere = existsSync(join(ROOT, 'dist/snapshot/labctl.blob')) && staleBundle() === undefined;
+
+  it('is what package.json links as labctl, and runs every other command through bin/labctl.js', async () => {
+    expect(JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).bin).toEqual({ labctl: 'bin/labctl' });
+    const help = await launch(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: labctl');
+    expect(help.stderr).toBe('');
+  });
+
+  it(snapshotHere ? 'grade starts from the snapshot, and not with grade --batch or LABCTL_SOURCE=1' : 'with no current snapshot in dist/, grade says so and runs the plain way', async () => {
+    const plainRun = await run(join(ROOT, 'bin/labctl.js'), ['grade', ex], { cwd: tmp });
+    const r = await launch(['grade', ex]);
+    expect([r.code, r.stdout]).toEqual([plainRun.code, plainRun.stdout]);
+    expect(r.stderr).toMatch(snapshotHere ? /^labctl: starting from the snapshot\n$/ : /^labctl: not starting from the snapshot: /);
+    if (!snapshotHere) return;
+    expect((await launch(['grade', '--batch', join(tmp, 'none')])).stderr).toMatch(/^labctl: not starting from the snapshot: grade --batch starts worker threads\n/);
+    expect((await launch(['grade', ex], { LABCTL_SOURCE: '1' })).stderr).toMatch(/^labctl: not starting from the snapshot: LABCTL_SOURCE=1\n/);
+  }, 120_000);
+
+  it.skipIf(!snapshotHere)('another node first on PATH: grade runs the plain way with it, same result', async () => {
+    const bin = join(tmp, 'other-node');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'node'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} "$@"\n`, { mode: 0o755 });
+    const r = await launch(['grade', ex], { PATH: `${bin}:${process.env.PATH}` });
+    expect(r.stderr).toMatch(new RegExp(`^labctl: not starting from the snapshot: node on PATH \\(${bin}/node\\) is not ${process.execPath}, which built it\\n`));
+    const plainRun = await run(join(ROOT, 'bin/labctl.js'), ['grade', ex], { cwd: tmp });
+    expect([r.code, r.stdout]).toEqual([plainRun.code, plainRun.stdout]);
+  }, 60_000);
 });
