@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -161,6 +161,8 @@ async function pooled<T>(jobs: (() => Promise<T>)[], n = 3): Promise<T[]> {
   return out;
 }
 
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
 describe('the grade start-up snapshot (dist/snapshot)', () => {
   let blob: string;
   /** `labctl grade ...` started from the snapshot, as bin/labctl starts it */
@@ -209,6 +211,17 @@ describe('the grade start-up snapshot (dist/snapshot)', () => {
     }
     expect((await fromSnapshot([empty], { cwd: tmp })).code).toBe(2);
   }, 120_000);
+
+  it.skipIf(!hasScript)('on a terminal too: colours are decided by the run, not by the build', async () => {
+    // `script` gives the command a terminal; the snapshot was built without one
+    const onTty = (cmd: string) => execFileSync('script', ['-qec', cmd, '/dev/null'], { cwd: tmp, env: { PATH: process.env.PATH, HOME: tmp, TERM: 'xterm' }, encoding: 'utf8' }).toString();
+    const sh = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+    const ex = join(ROOT, 'scenarios/ghost-load/examples/correct');
+    const snap = onTty(`${sh(process.execPath)} --no-rehash-snapshot --snapshot-blob ${sh(blob)} ${sh(ROOT)} grade ${sh(ex)}; ${sh(process.execPath)} --no-rehash-snapshot --snapshot-blob ${sh(blob)} ${sh(ROOT)} grade /no/such/submission; true`);
+    const plainOut = onTty(`${sh(process.execPath)} ${sh(join(dist, 'labctl.mjs'))} grade ${sh(ex)}; ${sh(process.execPath)} ${sh(join(dist, 'labctl.mjs'))} grade /no/such/submission; true`);
+    expect(snap).toContain('\x1b[31merror:\x1b[39m');
+    expect(snap).toBe(plainOut);
+  }, 60_000);
 
   it('runs the plain way, same result, from a moved checkout or when a source is newer than the build', async () => {
     const ex = join(ROOT, 'scenarios/ghost-load/examples/wrong');
