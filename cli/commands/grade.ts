@@ -11,7 +11,8 @@ import { loadScenario } from '../../scenarios/load.ts';
 import { formatProblem } from '../../grader/yaml-source.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../grader/report/index.ts';
 import { LabctlError } from '../../core/errors.ts';
-import { BATCH_HELP, gradeBatchCommand, type BatchFlags } from './grade-batch.ts';
+import type { BatchFlags } from './grade-batch.ts';
+import { BATCH_HELP } from './grade-batch-help.ts';
 
 /** Exit codes are a contract (DESIGN.md): 0 passed, 1 not passed, 2 ungradable. */
 export function exitCodeFor(report: { gradable: boolean; passed: boolean }): number {
@@ -64,6 +65,8 @@ Examples:
     )
     .action(async (submission: string | undefined, opts: { scenario?: string; manifest?: string; format: ReportFormat; out?: string; evidenceOnly?: boolean; overrides?: string } & Partial<BatchFlags>) => {
       if (opts.batch) {
+        // loaded only here: a single grade does not need the worker pool, class report, roster or inventory
+        const { gradeBatchCommand } = await import('./grade-batch.ts');
         process.exitCode = await gradeBatchCommand(opts as BatchFlags, submission);
         return;
       }
