@@ -126,9 +126,10 @@ export async function buildSnapshot({ root, stage, common, plugins }) {
     outfile: entry,
     plugins: [...plugins, servedGroupsOnly(root), coloursPerRun(), modelJsonNotKept(), ownSourceLocation()],
   });
-  // its own folder as working directory, and no colour settings: nothing of the build's shell may matter
+  // its own folder as working directory, and no colour settings: nothing of the build's shell may matter.
+  // A build that hangs is given up on (build.mjs goes on without a snapshot), not waited for by `npm install`.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  await promisify(execFile)(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, '--build-snapshot', entry], { cwd: dir, env, maxBuffer: 16 << 20 });
+  await promisify(execFile)(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, '--build-snapshot', entry], { cwd: dir, env, maxBuffer: 16 << 20, timeout: 300_000, killSignal: 'SIGKILL' });
   await writeFile(join(dir, 'node'), `${process.execPath}\n${process.version} ${SNAPSHOT_FLAGS.join(' ')}\n`);
   return { result, blobBytes: (await stat(blob)).size };
 }
