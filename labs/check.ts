@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gradeSubmission, type GradeReport } from '../grader/index.ts';
 import { MANIFEST_FILE, type LabManifest } from '../grader/manifest.ts';
+import { looksSealed, type SealedManifest } from '../grader/sealed-manifest.ts';
 import { assertScenarioId, type ScenarioId } from '../scenarios/variants.ts';
 import { captureScenario, type CaptureResult } from './capture.ts';
 import { LabError } from './errors.ts';
@@ -18,7 +19,7 @@ import { readState } from './supervisor.ts';
 export interface CheckResultSummary {
   scenario: ScenarioId;
   capture: CaptureResult;
-  manifest: LabManifest;
+  manifest: HostManifest;
   report: GradeReport;
   evidence: GradeReport['checks'];
   /** every evidence check passed */
@@ -29,7 +30,7 @@ export interface CheckOptions {
   durationSec?: number;
   probe?: ProbeResult;
   /** grade against this manifest instead of the host's (used to prove a host *without* the fault fails) */
-  manifest?: LabManifest;
+  manifest?: HostManifest;
   /**
    * local folder for the captures, kept; without one, a check run on the lab host itself puts them in a
    * temp folder removed after grading (the texts stay in `capture.runs`): left in /tmp they would show the
@@ -38,17 +39,24 @@ export interface CheckOptions {
   dir?: string;
 }
 
-/** Reads the manifest of the fault injected on the host. */
-export async function hostManifest(host: LabHost, scenario: ScenarioId): Promise<LabManifest> {
+/** What a lab host keeps: the sealed manifest (hosts injected before it was sealed: the plaintext one). */
+export type HostManifest = LabManifest | SealedManifest;
+
+/**
+ * Reads the manifest of the fault injected on the host. It is the sealed one: grading matches the names
+ * the captures show by hash, with the same verdicts as the plaintext facts (test/grader/sealed-grading.test.ts),
+ * so the instructor's check needs nothing from the instructor's side, over SSH or not.
+ */
+export async function hostManifest(host: LabHost, scenario: ScenarioId): Promise<HostManifest> {
   const state = await readState(host, scenario);
   if (!state) {
     throw new LabError(`no ${scenario} fault on ${host.transport.describe()} (state dir ${host.stateDir})`, `inject it first: labctl lab inject ${scenario}`);
   }
-  return JSON.parse(await host.transport.readText(state.manifestPath)) as LabManifest;
+  return JSON.parse(await host.transport.readText(state.manifestPath)) as HostManifest;
 }
 
 /** Grades a capture folder evidence-only against a manifest (written into the folder, as a learner's would be). */
-export async function gradeCaptures(dir: string, scenario: ScenarioId, manifest: LabManifest): Promise<GradeReport> {
+export async function gradeCaptures(dir: string, scenario: ScenarioId, manifest: HostManifest): Promise<GradeReport> {
   const manifestPath = join(dir, MANIFEST_FILE);
   await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   // Only metadata: evidence-only grading reads no answers, but the submission loader wants the file.
@@ -57,11 +65,11 @@ export async function gradeCaptures(dir: string, scenario: ScenarioId, manifest:
 }
 
 /** The pid of the fault's service (offcpu-lock, fsync-latency), as `pgrep -x COMM` would give a learner. */
-async function faultPid(host: LabHost, scenario: ScenarioId, manifest: LabManifest): Promise<number | undefined> {
-  const comm = manifest.facts.process_comm;
-  if (typeof comm !== 'string') return undefined;
+async function faultPid(host: LabHost, scenario: ScenarioId, manifest: HostManifest): Promise<number | undefined> {
   const state = await readState(host, scenario);
-  return state?.pids[comm];
+  // state files from before pid files were named by role are keyed by the comm
+  const comm = looksSealed(manifest) ? undefined : (manifest as LabManifest).facts.process_comm;
+  return state?.pids.service ?? (typeof comm === 'string' ? state?.pids[comm] : undefined);
 }
 
 export function evidenceVisible(report: GradeReport): boolean {

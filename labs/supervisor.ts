@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MANIFEST_FILE, type LabManifest } from '../grader/manifest.ts';
 import { LEARNER_KEY_FILE } from '../grader/provenance/key.ts';
+import { looksSealed, sealManifest, SealedManifestSchema } from '../grader/sealed-manifest.ts';
+import { loadScenario } from '../scenarios/load.ts';
 import { assertScenarioId, SCENARIO_IDS, validateSeed, variantFacts, type ScenarioId } from '../scenarios/variants.ts';
 import { LabError } from './errors.ts';
 import { faultFor, type FaultSpec } from './faults/index.ts';
@@ -20,6 +22,12 @@ import { mustSucceed, type RunResult } from './transport.ts';
  * and expiry find all of them even when labctl died mid-inject before it could record a pid. The state
  * file is written before anything starts. After a stop or expiry the lab manifest stays (and the learner
  * key beside it), so a learner can still `labctl submit`; `lab stop --purge` removes them too.
+ *
+ * The learner is root on the lab host, so nothing labctl leaves there names the answers: the manifest is
+ * the sealed one (grader/sealed-manifest.ts), the state keeps a hash of the seed (`variant`), not the
+ * seed, pid files are named by role, and build inputs are removed once built. What the fault's own
+ * processes run from (their programs, scripts, data) is the incident itself. The plaintext manifest
+ * goes back to the caller (`InjectResult.manifest`): the instructor's copy.
  */
 
 export const DEFAULT_TTL_SEC = 3600;
@@ -36,13 +44,17 @@ export type SupervisorKind = 'systemd' | 'process-group';
 
 export interface LabState {
   scenario: ScenarioId;
-  seed: string;
+  /** hash of the seed ({@link variantTag}): the same seed gives the same tag; the seed itself is not kept */
+  variant: string;
+  /** state files written before the seed was sealed away kept it in the clear */
+  seed?: string;
   learner?: string;
   labId: string;
   supervisor: SupervisorKind;
   unit?: string;
   /** process group (= session) id of the fault, process-group supervisor only */
   pgid?: number;
+  /** role (`service`, `loop`, `http-server`) -> pid */
   pids: Record<string, number>;
   port?: number;
   labDir: string;
@@ -85,16 +97,29 @@ export function labIdOf(stateDir: string, scenario: ScenarioId): string {
   return `${scenario}.${createHash('sha256').update(stateDir).digest('hex').slice(0, 10)}`;
 }
 
+/** What a lab's state records of its seed: enough to tell the same seed again, too little to draw its names from. */
+export function variantTag(labId: string, seed: string): string {
+  return createHash('sha256').update(`labctl-variant\0${labId}\0${seed}`).digest('hex');
+}
+
+/** Whether `seed` is the one the lab was injected with (old state files keep it in the clear). */
+export function isSeedOf(state: LabState, seed: string): boolean {
+  return state.seed !== undefined ? state.seed === seed : state.variant === variantTag(state.labId, seed);
+}
+
+/** How status output names a lab's variant: the seed of an old state, else a short hash of it. */
+export const variantLabel = (state: LabState): string => state.seed ?? `#${state.variant.slice(0, 8)}`;
+
 export function unitNameOf(labId: string): string {
   return `labctl-${labId.replace(/[^A-Za-z0-9-]/g, '-')}`;
 }
 
 /** The launcher each fault runs: starts the processes, records their pids, cleans its scratch data on stop/expiry. */
-export function launcherScript(scenario: ScenarioId, seed: string, spec: FaultSpec): string {
+export function launcherScript(scenario: ScenarioId, spec: FaultSpec): string {
   const scratch = spec.scratch.length ? `rm -rf ${spec.scratch.map(shq).join(' ')}` : ':';
   return [
     '#!/bin/sh',
-    `# labctl fault launcher: ${scenario}, seed ${seed}. Runs in its own process group under a TTL;`,
+    `# labctl fault launcher: ${scenario}. Runs in its own process group under a TTL;`,
     '# everything started here inherits the group and the LABCTL_LAB marker, so stop and expiry reach all of it.',
     'cd "$(dirname "$0")" || exit 1',
     'mkdir -p pids',
@@ -276,19 +301,20 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
   const [manifestText, checksOut = ''] = rest.split('__MANIFEST_END=\n');
   const existing = parseStatus(scenario, statusOut);
   if (existing?.status === 'running' && existing.state) {
-    if (existing.state.seed === seed && existing.state.ttlSec !== ttlSec) {
+    const same = isSeedOf(existing.state, seed);
+    if (same && existing.state.ttlSec !== ttlSec) {
       throw new LabError(
         `${scenario} is already running on ${t.describe()} (seed ${seed}, expires ${existing.state.expiresAt}); inject with another --ttl does not change it`,
         `move its expiry: labctl lab extend ${scenario} --by DURATION; or start it afresh with the new TTL: labctl lab reset ${scenario} --ttl ${formatTtl(ttlSec)}`,
       );
     }
-    if (existing.state.seed === seed) {
+    if (same) {
       const text = existing.state.manifestPath === manifestPath && manifestText.trim() ? manifestText : await t.readText(existing.state.manifestPath);
-      const manifest = JSON.parse(text) as LabManifest;
+      const manifest = instructorManifest(JSON.parse(text) as unknown, seed);
       return { state: existing.state, manifest, manifestPath: existing.state.manifestPath, already: true };
     }
     throw new LabError(
-      `${scenario} is already running on ${t.describe()} with seed ${existing.state.seed}`,
+      `${scenario} is already running on ${t.describe()} with another seed (${variantLabel(existing.state)})`,
       `stop it first: labctl lab stop ${scenario}`,
     );
   }
@@ -310,7 +336,7 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
   const hostLabel = opts.hostLabel ?? (t.remote ? t.describe().replace(/^ssh /, '') : hostname());
   const state: LabState = {
     scenario,
-    seed,
+    variant: variantTag(labId, seed),
     ...(opts.learner ? { learner: opts.learner } : {}),
     hostLabel,
     labId,
@@ -333,12 +359,13 @@ export async function injectFault(host: LabHost, opts: InjectOptions): Promise<I
   // program files, launcher, build, and the data dir's file system
   const files = [
     ...spec.files.map((f) => ({ ...f, path: `${labDir}/${f.path}` })),
-    { path: `${labDir}/${LAUNCHER}`, content: launcherScript(scenario, seed, spec), mode: 0o755 },
+    { path: `${labDir}/${LAUNCHER}`, content: launcherScript(scenario, spec), mode: 0o755 },
     { path: `${labDir}/${WATCHDOG}`, content: watchdogScript(labId), mode: 0o755 },
     { path: `${labDir}/${EXPIRE}`, content: expireScript(state), mode: 0o755 },
     { path: `${labDir}/${EXPIRES_AT}`, content: `${Math.floor(expires.getTime() / 1000)}\n` },
   ];
-  const build = spec.build ? `LABCTL_LAB=${shq(labId)} ${spec.build} > build.log 2>&1 || { cat build.log >&2; exit 1; }` : 'true';
+  // the build's inputs (sources, its log) go once built: the program is what the fault runs
+  const build = spec.build ? `{ LABCTL_LAB=${shq(labId)} ${spec.build} > build.log 2>&1 || { cat build.log >&2; exit 1; }; } && rm -rf src build.log` : 'true';
   const probesFs = scenario === 'fsync-latency';
   const fsProbe = probesFs ? '&& mkdir -p data && echo "__FS=$(findmnt -n -o FSTYPE -T data 2>/dev/null | head -1 | grep . || stat -f -c %T data)"' : '';
   const prepareStep = `{ ${writeFilesCommand(files)} && cd ${shq(labDir)} && ${build} ${fsProbe}; } || exit 1\necho ${STAGE_PREPARED}`;
@@ -427,9 +454,11 @@ function failedStage(host: LabHost, scenario: ScenarioId, spec: FaultSpec, res: 
 
 /** Shell that writes the manifest, launches the fault, waits until it is visible and reports pids and pgid. */
 function startScript(state: LabState, spec: FaultSpec, manifest: LabManifest, readyTimeout: number): string {
+  // the host keeps the sealed manifest only: self-check and lab check match names by hash
+  const sealed = sealManifest(manifest, loadScenario(manifest.scenario));
   const waitReady = `i=0; while [ $i -lt ${readyTimeout * 5} ]; do ${spec.processes.map((p) => `test -s ${shq(`pids/${p.name}`)} &&`).join(' ')} { ${spec.ready}; } >/dev/null 2>&1 && break; i=$((i+1)); sleep 0.2; done; [ $i -lt ${readyTimeout * 5} ] || { echo "__NOTREADY"; tail -n 20 ${LOG} 2>/dev/null; exit 0; }`;
   return [
-    writeFilesCommand([{ path: state.manifestPath, content: `${JSON.stringify(manifest, null, 2)}\n` }]),
+    writeFilesCommand([{ path: state.manifestPath, content: `${JSON.stringify(sealed, null, 2)}\n` }]),
     `cd ${shq(state.labDir)}`,
     launchCommand(state),
     waitReady,
@@ -454,6 +483,24 @@ function launchCommand(state: LabState): string {
   // setsid: own session and group, detached from labctl; the watchdog's pid is that group's id
   const inner = `echo $$ > pgid; exec sh ./${WATCHDOG}`;
   return `cd ${dir} && setsid sh -c ${shq(inner)} </dev/null >>${LOG} 2>&1 &`;
+}
+
+/**
+ * The instructor's (plaintext) manifest of a lab already running with `seed`, from the manifest on its
+ * host: a sealed one keeps only what the seed cannot give back (the file system the host observed).
+ */
+function instructorManifest(data: unknown, seed: string): LabManifest {
+  if (!looksSealed(data)) return data as LabManifest;
+  const sealed = SealedManifestSchema.parse(data);
+  return {
+    scenario: sealed.scenario,
+    seed,
+    ...(sealed.learner ? { learner: sealed.learner } : {}),
+    ...(sealed.host ? { host: sealed.host } : {}),
+    createdAt: sealed.createdAt,
+    expiresAt: sealed.expiresAt,
+    facts: { ...variantFacts(sealed.scenario, seed), ...sealed.shared },
+  };
 }
 
 export interface StopResult {
@@ -585,7 +632,7 @@ export interface ResetResult {
  * Stops a fault (whatever its state: running, stopped, expired) and injects the same variant again, for the
  * same learner: a fresh start of the same lab. The TTL is `ttlSec`, else the one it was injected with.
  */
-export async function resetFault(host: LabHost, scenario?: string, opts: { ttlSec?: number } = {}): Promise<ResetResult[]> {
+export async function resetFault(host: LabHost, scenario?: string, opts: { ttlSec?: number; seeds?: (learner: string | undefined, scenario: ScenarioId) => string[] } = {}): Promise<ResetResult[]> {
   const ids = scenario ? [assertScenarioId(scenario)] : [...SCENARIO_IDS];
   const out: ResetResult[] = [];
   for (const id of ids) {
@@ -595,8 +642,16 @@ export async function resetFault(host: LabHost, scenario?: string, opts: { ttlSe
       continue;
     }
     const prior = st.state;
+    // the host keeps no seed: it is one of the caller's candidates (given, derived from the class secret, default)
+    const seed = [...(prior.seed ? [prior.seed] : []), ...(opts.seeds?.(prior.learner, id) ?? [])].find((s) => isSeedOf(prior, s));
+    if (!seed) {
+      throw new LabError(
+        `${host.transport.describe()}: ${id} was injected with a seed this host does not keep${prior.learner ? ` (learner ${prior.learner})` : ''}`,
+        prior.learner ? 'give the class secret (--secret or LABCTL_CLASS_SECRET) so the seed can be derived again, or --seed' : 'pass the --seed it was injected with',
+      );
+    }
     await stopFault(host, id, { purge: true });
-    const inject = await injectFault(host, { scenario: id, seed: prior.seed, ttlSec: opts.ttlSec ?? prior.ttlSec, learner: prior.learner, hostLabel: prior.hostLabel });
+    const inject = await injectFault(host, { scenario: id, seed, ttlSec: opts.ttlSec ?? prior.ttlSec, learner: prior.learner, hostLabel: prior.hostLabel });
     out.push({ scenario: id, inject });
   }
   if (!out.length) throw new LabError(`${host.transport.describe()}: no lab to reset`, 'labctl lab inject SCENARIO');

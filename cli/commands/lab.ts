@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -14,7 +14,8 @@ import { probeHost, renderProbe, type ProbeResult } from '../../labs/probe.ts';
 import { resolveSeed } from '../../labs/seed.ts';
 import { setupHost } from '../../labs/setup.ts';
 import { claimHostFor, REPLACE_FLAG } from '../../labs/owner.ts';
-import { DEFAULT_TTL_SEC, extendFaults, hasEnded, injectFault, labStatus, resetFault, stopFault, type LabStatus } from '../../labs/supervisor.ts';
+import { DEFAULT_TTL_SEC, extendFaults, hasEnded, injectFault, labStatus, resetFault, stopFault, variantLabel, type LabStatus } from '../../labs/supervisor.ts';
+import { DEFAULT_SEED, deriveSeed } from '../../scenarios/variants.ts';
 import { classSecretFrom, DEFAULT_JOBS, DEFAULT_RETRIES, fanOutWithProgress, loadInventory, outcomesJson, placeLearnerKey, renderReadiness, renderSummary, requireClassSecret, selectHosts, type FanoutInventory, type HostOperation, type HostOutcome } from '../../labs/fanout/index.ts';
 import { checkOp, extendOp, injectOp, probeOp, resetOp, setupOp, statusOp, stopOp } from '../../labs/fanout/operations.ts';
 import { collectFrom, collectOp, DEFAULT_BUNDLE_ROOTS, type CollectSummary } from '../../labs/fanout/collect.ts';
@@ -104,9 +105,9 @@ function renderStatus(list: LabStatus[]): string {
     // only processes alive now: a pid recorded at inject may have ended since
     const pids = st ? Object.entries(st.pids).filter(([, p]) => s.alive.includes(p)).map(([n, p]) => `${n}=${p}`).join(' ') : '';
     const details = ended
-      ? `ended ${st?.endedAt ?? ''}; lab-manifest.json kept for submit (lab stop --purge removes it)`
+      ? `ended ${st?.endedAt ?? ''}; lab-manifest.json (sealed) kept for submit (lab stop --purge removes it)`
       : [pids, s.status === 'running' && st?.port ? `port ${st.port}` : ''].filter(Boolean).join(', ');
-    rows.push([s.scenario, s.status, st?.seed ?? '?', String(s.processes), expires, st?.supervisor ?? '?', details]);
+    rows.push([s.scenario, s.status, st ? variantLabel(st) : '?', String(s.processes), expires, st?.supervisor ?? '?', details]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
@@ -197,7 +198,7 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
     .option('--seed <seed>', 'one host: variant seed (default: derived from --learner and --secret, else "default")')
     .option('--secret <secret>', 'class secret (or env LABCTL_CLASS_SECRET / LABCTL_CLASSROOM_SECRET): derives seeds and learner keys; required with --inventory')
     .option('--ttl <duration>', 'stop by itself after this long, e.g. 90s, 15m, 2h', `${DEFAULT_TTL_SEC / 60}m`)
-    .option('--out <file>', `one host: where to write the manifest copy (over SSH default ./${MANIFEST_FILE})`)
+    .option('--out <file>', `one host: where to write your plaintext manifest (the lab host keeps a sealed one; over SSH default ./${MANIFEST_FILE})`)
     .option('--out-dir <dir>', 'with --inventory: where each host\'s manifest is copied, as <learner>-<distro>-<scenario>.json', 'manifests')
     .option(REPLACE_FLAG, 'the host holds another learner\'s lab (two inventory addresses of one machine, or a host reassigned): stop and purge it first (that learner can no longer submit from it)')
     .option('--json', 'print the state as JSON')
@@ -221,11 +222,11 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       // the key first: a lab that runs is a lab whose learner can sign a submission
       const keyPath = learner && secret ? await placeLearnerKey(host, secret, learner) : undefined;
       const r = await injectFault(host, { scenario, seed, ttlSec, learner });
+      // the instructor's copy is plaintext (the host's is sealed): written here, on this machine, never on the lab host's side
       let copy: string | undefined;
       if (host.transport.remote || o.out) {
         copy = resolve(o.out ?? MANIFEST_FILE);
-        if (host.transport.remote) await host.transport.copyFrom(r.manifestPath, copy);
-        else await copyFile(r.manifestPath, copy);
+        await writeAtomically(copy, `${JSON.stringify(r.manifest, null, 2)}\n`);
       }
       if (o.json) return print(JSON.stringify({ ...r.state, already: r.already, manifestCopy: copy, ...(keyPath ? { learnerKey: keyPath } : {}) }, null, 2));
       print(
@@ -233,7 +234,7 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
           ? `${scenario} (seed ${seed}) is already running on ${host.transport.describe()}: nothing started`
           : `${pc.green('✔')} ${scenario} injected on ${host.transport.describe()} (seed ${seed}, ${r.state.supervisor}); expires ${r.state.expiresAt}`,
       );
-      print(`manifest: ${r.manifestPath}${copy ? ` (copy: ${copy})` : ''}`);
+      print(`manifest: ${r.manifestPath} (sealed: names only as hashes)${copy ? `; yours, in plaintext: ${copy}` : ''}`);
       if (keyPath) print(`learner key: ${keyPath} (mode 0600; labctl submit signs with it)`);
       print(pc.dim(`check it: labctl lab check ${scenario}${o.host ? ` --host ${o.host}` : ''}    stop it: labctl lab stop ${scenario}`));
     });
@@ -305,15 +306,20 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
   withFanout(lab.command('reset').description('stop a lab and inject the same variant again (same learner and seed): a fresh start'))
     .argument('[scenario]', `${scenarioList} (default: every lab on the host, running or ended)`)
     .option('--ttl <duration>', 'TTL of the new start (default: the TTL it was injected with)')
+    .option('--secret <secret>', 'class secret (or env LABCTL_CLASS_SECRET): the host keeps only a hash of the seed, so a learner\'s seed is derived again')
+    .option('--seed <seed>', 'the seed the lab was injected with (labs injected with --seed)')
     .option('--json', 'print JSON')
-    .action(async (id: string | undefined, o: FanoutFlags & { ttl?: string }) => {
+    .action(async (id: string | undefined, o: FanoutFlags & { ttl?: string; secret?: string; seed?: string }) => {
       if (id !== undefined) assertScenarioId(id);
       const ttlSec = o.ttl === undefined ? undefined : parseDuration(o.ttl);
-      if (o.inventory) return finish(await (await fanoutFrom(o)).run(resetOp(id, { ttlSec })), o);
+      const secret = o.secret || process.env.LABCTL_CLASS_SECRET || process.env.LABCTL_CLASSROOM_SECRET;
+      // every seed the lab may have had; the host's hash of its seed picks the one
+      const seeds = (learner: string | undefined, scenario: ScenarioId): string[] => [...(o.seed ? [o.seed] : []), ...(secret && learner ? [deriveSeed(secret, learner, scenario)] : []), DEFAULT_SEED];
+      if (o.inventory) return finish(await (await fanoutFrom(o)).run(resetOp(id, { ttlSec, seeds })), o);
       const host = hostFrom(o);
-      const done = await resetFault(host, id, { ttlSec });
+      const done = await resetFault(host, id, { ttlSec, seeds });
       if (o.json) return print(JSON.stringify(done.map((d) => d.inject.state), null, 2));
-      for (const d of done) print(`${pc.green('✔')} ${d.scenario} reset on ${host.transport.describe()} (seed ${d.inject.state.seed}); expires ${d.inject.state.expiresAt}`);
+      for (const d of done) print(`${pc.green('✔')} ${d.scenario} reset on ${host.transport.describe()} (seed ${d.inject.manifest.seed}); expires ${d.inject.state.expiresAt}`);
     });
 
   withFanout(lab.command('check').description('capture with the working tools, grade the evidence, say whether the fault is visible; --all: readiness of every scheduled fault'))
@@ -342,6 +348,17 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       }
       process.exitCode = c.visible ? 0 : 1;
     });
+}
+
+/** Write, then rename: a manifest a grader reads is whole or absent. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 /** The fan-out summary, then where the bundles are and the next step. */

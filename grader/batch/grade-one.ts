@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { gradeSubmission, MAX_CAPTURES_READ } from '../grade.ts';
 import { LabManifestSchema } from '../manifest.ts';
+import { looksSealed, SealedManifestSchema } from '../sealed-manifest.ts';
 import { parseCaptureFile, parseCaptureText } from '../parsers/index.ts';
 import type { Capture } from '../parsers/types.ts';
 import { verifyBundle } from '../provenance/verify.ts';
@@ -89,7 +90,8 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
           scenario: undefined,
           createdAt: undefined,
         }));
-    const manifest = LabManifestSchema.safeParse(sub.manifest?.data);
+    // the plaintext manifest or the sealed one a lab host keeps: both name the learner and scenario
+    const manifest = (looksSealed(sub.manifest?.data) ? SealedManifestSchema : LabManifestSchema).safeParse(sub.manifest?.data);
     const answersLearner = typeof sub.answers?.data.learner === 'string' ? sub.answers.data.learner : undefined;
     const [learner, learnerFrom]: [string, SubmissionResult['learnerFrom']] =
       'learner' in prov && prov.learner && prov.status !== 'unsigned'

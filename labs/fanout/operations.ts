@@ -94,14 +94,15 @@ export interface ResetSummary {
   expiresAt: string;
 }
 
-export function resetOp(scenario: string | undefined, o: { ttlSec?: number } = {}): HostOperation<ResetSummary[]> {
+/** `seeds`: the candidate seeds of a host's lab (the host keeps only a hash of its seed), from its learner. */
+export function resetOp(scenario: string | undefined, o: { ttlSec?: number; seeds?: (learner: string | undefined, scenario: ScenarioId) => string[] } = {}): HostOperation<ResetSummary[]> {
   return async ({ lab, progress }) => {
     progress(`resetting ${scenario ?? 'every lab'}`);
     const done = await resetFault(lab, scenario, o);
     return {
       ok: true,
-      message: done.map((d) => `${d.scenario} reset (seed ${d.inject.state.seed}, expires ${d.inject.state.expiresAt})`).join('; '),
-      result: done.map((d) => ({ scenario: d.scenario, seed: d.inject.state.seed, expiresAt: d.inject.state.expiresAt })),
+      message: done.map((d) => `${d.scenario} reset (seed ${d.inject.manifest.seed}, expires ${d.inject.state.expiresAt})`).join('; '),
+      result: done.map((d) => ({ scenario: d.scenario, seed: d.inject.manifest.seed, expiresAt: d.inject.state.expiresAt })),
     };
   };
 }

@@ -24,7 +24,7 @@ export function fsyncLatencyFault(facts: Facts): FaultSpec {
     ],
     files: [{ path: 'src/fsync-latency.c', content: SOURCE }],
     build: `gcc -O1 -o ${shq(`bin/${comm}`)} src/fsync-latency.c && mkdir -p data`,
-    processes: [{ name: comm, command: `./bin/${comm} ${shq(`data/${file}`)} ${FSYNC_RECORDS_PER_SEC} ${FSYNC_CAP_BYTES}` }],
+    processes: [{ name: 'service', command: `./bin/${comm} ${shq(`data/${file}`)} ${FSYNC_RECORDS_PER_SEC} ${FSYNC_CAP_BYTES}` }],
     ready: `test -s ${shq(`data/${file}`)}`,
     scratch: ['data'],
   };

@@ -50,7 +50,7 @@ done
     ],
     processes: [
       { name: 'http-server', command: `sh -c ${shq(server)}` },
-      { name: script, command: `./bin/${script}` },
+      { name: 'loop', command: `./bin/${script}` },
     ],
     ready: `curl -fs -o /dev/null --max-time 2 ${shq(url.href)}`,
     port,

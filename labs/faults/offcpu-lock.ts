@@ -24,8 +24,8 @@ export function offcpuLockFault(facts: Facts): FaultSpec {
     ],
     files: [{ path: 'src/offcpu-lock.c', content: SOURCE }],
     build: `gcc -g -O1 -fno-omit-frame-pointer -pthread -DHOT_FUNCTION=${fn} -DTHREADS=${threads} -o ${shq(`bin/${comm}`)} src/offcpu-lock.c`,
-    processes: [{ name: comm, command: `./bin/${comm}` }],
-    ready: `test "$(ls /proc/$(cat pids/${comm})/task | wc -l)" -gt ${threads}`,
+    processes: [{ name: 'service', command: `./bin/${comm}` }],
+    ready: `test "$(ls /proc/$(cat pids/service)/task | wc -l)" -gt ${threads}`,
     scratch: [],
   };
 }

@@ -10,7 +10,7 @@ export interface FaultFile {
 }
 
 export interface FaultProcess {
-  /** short name for pidfiles and status output: the process comm */
+  /** its role (`service`, `loop`, `http-server`): the pid file's and status output's name; never the comm, which is an answer */
   name: string;
   /** shell command started in the background from the lab directory */
   command: string;

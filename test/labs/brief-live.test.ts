@@ -31,9 +31,8 @@ describe.skipIf(skipUnlessRequired(missing))('learner-brief commands on this hos
     it(`${id}: every command for this kind of host runs and prints something`, async () => {
       const r = await injectFault(host, { scenario: id, seed: 'brief-live', ttlSec: 600 });
       try {
-        const f = r.manifest.facts as Record<string, unknown>;
-        const pid = r.state.pids[String(f.process_comm)];
-        const ppid = r.state.pids[String(f.parent_comm)];
+        const pid = r.state.pids.service;
+        const ppid = r.state.pids.loop;
         const runs = await runBrief(host.transport, id, { os: 'debian', headers: false, kprobes: false }, join(work, id), { pid, ppid });
         expect(runs.length).toBeGreaterThan(1);
         expect(runs.filter((x) => x.problem).map((x) => `README.md:${x.cmd.line} \`${x.ran}\`: ${x.problem}`)).toEqual([]);

@@ -46,8 +46,8 @@ describe.skipIf(skipUnlessRequired(bpfMissing()))('live faults on this kernel', 
 
   it('ghost-load: execsnoop shows curl from the loop script several times a second; not after stop', async () => {
     const r: InjectResult = await injectFault(host, { scenario: 'ghost-load', seed: 'live-ghost', ttlSec: 300 });
-    const { parent_comm: parent, url, min_rate_per_sec: minRate } = r.manifest.facts;
-    const scriptPid = r.state.pids[String(parent)];
+    const { url, min_rate_per_sec: minRate } = r.manifest.facts;
+    const scriptPid = r.state.pids.loop;
     const check = await checkScenario(host, 'ghost-load', { probe, durationSec: CAPTURE_SEC });
 
     const raw = file(check.capture, 'execsnoop.txt');

@@ -462,9 +462,11 @@ describe.skipIf(skipUnlessRequired(sshdMissing()))('fan-out over real sshd insta
         expect(json[i].result.seed).toBe(seed);
         const copy = join(out(), `${learner}-debian-offcpu-lock.json`);
         expect(json[i].result.manifestCopy).toBe(copy);
-        // the host's manifest, byte for byte
-        expect(readFileSync(copy, 'utf8')).toBe(readFileSync(join(stateOf(`live-${learner}`), 'offcpu-lock', 'lab-manifest.json'), 'utf8'));
+        // the instructor's copy is plaintext; the host's is sealed: it names neither the service nor the seed
         const manifest = JSON.parse(readFileSync(copy, 'utf8'));
+        const onHost = readFileSync(join(stateOf(`live-${learner}`), 'offcpu-lock', 'lab-manifest.json'), 'utf8');
+        expect(JSON.parse(onHost)).toMatchObject({ scenario: 'offcpu-lock', learner, sealed: { facts: { process_comm: expect.any(String) } } });
+        for (const v of [seed, manifest.facts.process_comm, manifest.facts.hot_function]) expect(onHost).not.toContain(String(v));
         expect(manifest).toMatchObject({ scenario: 'offcpu-lock', seed, learner, host: two[i].target });
         expect(manifest.facts.process_comm).toBe(variantFacts('offcpu-lock', seed).process_comm);
         const key = join(stateOf(`live-${learner}`), 'learner.key');

@@ -46,7 +46,7 @@ function portOpen(port: number): boolean {
 
 describe('launcherScript', () => {
   it('starts every process in the background, records pids, and cleans scratch data on TERM', () => {
-    const text = launcherScript('fsync-latency', 's1', faultFor('fsync-latency', variantFacts('fsync-latency', 's1')));
+    const text = launcherScript('fsync-latency', faultFor('fsync-latency', variantFacts('fsync-latency', 's1')));
     expect(text).toMatch(/^#!\/bin\/sh/);
     expect(text).toContain('trap cleanup TERM INT HUP');
     expect(text).toMatch(/rm -rf data/);
@@ -78,7 +78,7 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     // the watchdog leads the group, unmarked: the lab's processes are the fault's own
     expect(readFileSync(`/proc/${first.state.pgid}/cmdline`, 'utf8')).toBe('sh\0./watchdog.sh\0');
     expect(pidsBefore).not.toContain(first.state.pgid);
-    expect(pidsBefore).toContain(first.state.pids[String(first.manifest.facts.parent_comm)]);
+    expect(pidsBefore).toContain(first.state.pids.loop);
 
     const second = await injectFault(host, { scenario: 'ghost-load', seed: 'sup-test-1', ttlSec: 120 });
     expect(second.already).toBe(true);
@@ -93,7 +93,7 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     });
     expect(loops.length).toBeLessThanOrEqual(2); // the script and at most one $(date) subshell fork of it
 
-    await expect(injectFault(host, { scenario: 'ghost-load', seed: 'other-seed', ttlSec: 120 })).rejects.toThrow(/already running .* with seed sup-test-1/);
+    await expect(injectFault(host, { scenario: 'ghost-load', seed: 'other-seed', ttlSec: 120 })).rejects.toThrow(/already running .* with another seed/);
     // the same variant with another TTL is not silently ignored
     await expect(injectFault(host, { scenario: 'ghost-load', seed: 'sup-test-1', ttlSec: 600 })).rejects.toThrow(/inject with another --ttl does not change it/);
 
@@ -167,17 +167,20 @@ describe.skipIf(skipUnlessRequired(missing))('supervisor (process-group, real pr
     const st = await statusOf(host, 'ghost-load');
     expect(st).toMatchObject({ status: 'running' });
     expect(st!.remainingSec).toBeGreaterThan(45);
-    const pidBefore = r.state.pids[String(r.manifest.facts.parent_comm)];
-    const [reset] = await resetFault(host, 'ghost-load', { ttlSec: 30 });
-    expect(reset.inject.state).toMatchObject({ seed: 'extend-me', ttlSec: 30, phase: 'running' });
+    const pidBefore = r.state.pids.loop;
+    // the host keeps only a hash of the seed: without the right one among the candidates, no reset
+    await expect(resetFault(host, 'ghost-load', { ttlSec: 30, seeds: () => ['default', 'other'] })).rejects.toThrow(/injected with a seed this host does not keep/);
+    const [reset] = await resetFault(host, 'ghost-load', { ttlSec: 30, seeds: () => ['other', 'extend-me'] });
+    expect(reset.inject.state).toMatchObject({ variant: r.state.variant, ttlSec: 30, phase: 'running' });
+    expect(reset.inject.manifest.seed).toBe('extend-me');
     expect(reset.inject.manifest.facts).toEqual(r.manifest.facts);
     expect(exited(pidBefore)).toBe(true);
-    expect(markedPids(labId)).toContain(reset.inject.state.pids[String(r.manifest.facts.parent_comm)]);
+    expect(markedPids(labId)).toContain(reset.inject.state.pids.loop);
     await stopFault(host, 'ghost-load');
     await expect(extendFault(host, 'ghost-load', 60)).rejects.toThrow(/ghost-load is not running \(stopped\): nothing to extend/);
     // a stopped (or expired) lab can be reset: its state still names the variant
-    const [again] = await resetFault(host, 'ghost-load');
-    expect(again.inject.state).toMatchObject({ seed: 'extend-me', ttlSec: 30 });
+    const [again] = await resetFault(host, 'ghost-load', { seeds: () => ['extend-me'] });
+    expect(again.inject.state).toMatchObject({ variant: r.state.variant, ttlSec: 30 });
     await stopFault(host, 'ghost-load', { purge: true });
     expect(markedPids(labId)).toEqual([]);
   });

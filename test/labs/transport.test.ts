@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalTransport, parseSshTarget, SshTransport } from '../../labs/transport.ts';
+import { variantFacts } from '../../scenarios/variants.ts';
 import { skipUnlessRequired } from '../support/live.ts';
 import { freePort, sshdMissing, SshdPool, type SshdServer } from '../support/sshd.ts';
 
@@ -112,6 +113,11 @@ describe.skipIf(skipUnlessRequired(sshMissing))('SshTransport against a real ssh
     expect(labctl('inject', 'offcpu-lock', '--seed', 'over-ssh', '--ttl', '2m', '--out', out)).toMatch(/offcpu-lock injected on ssh root@127\.0\.0\.1/);
     const manifest = JSON.parse(readFileSync(out, 'utf8'));
     expect(manifest).toMatchObject({ scenario: 'offcpu-lock', seed: 'over-ssh', host: `root@127.0.0.1:${port}` });
+    // the copy is the instructor's plaintext; the host keeps the sealed one, naming neither the service nor the seed
+    expect(manifest.facts).toEqual(variantFacts('offcpu-lock', 'over-ssh'));
+    const onHost = readFileSync(join(stateDir, 'offcpu-lock', 'lab-manifest.json'), 'utf8');
+    expect(JSON.parse(onHost)).toMatchObject({ scenario: 'offcpu-lock', sealed: { facts: { process_comm: expect.any(String), hot_function: expect.any(String) } } });
+    for (const v of ['over-ssh', manifest.facts.process_comm, manifest.facts.hot_function]) expect(onHost).not.toContain(String(v));
     const status = JSON.parse(labctl('status', '--json'));
     expect(status).toEqual([expect.objectContaining({ scenario: 'offcpu-lock', status: 'running' })]);
     expect(labctl('stop')).toMatch(/offcpu-lock stopped/);
