@@ -228,7 +228,7 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
         copy = resolve(o.out ?? MANIFEST_FILE);
         await writeAtomically(copy, `${JSON.stringify(r.manifest, null, 2)}\n`);
       }
-      if (o.json) return print(JSON.stringify({ ...r.state, already: r.already, manifestCopy: copy, ...(keyPath ? { learnerKey: keyPath } : {}) }, null, 2));
+      if (o.json) return print(JSON.stringify({ ...r.state, seed, already: r.already, manifestCopy: copy, ...(keyPath ? { learnerKey: keyPath } : {}) }, null, 2));
       print(
         r.already
           ? `${scenario} (seed ${seed}) is already running on ${host.transport.describe()}: nothing started`

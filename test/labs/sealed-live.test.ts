@@ -52,38 +52,49 @@ describe.skipIf(skipUnlessRequired(missing))('the lab host keeps no plaintext an
     return (injected[id] = JSON.parse(readFileSync(out, 'utf8')) as LabManifest);
   };
 
-  it.each(['ghost-load', 'offcpu-lock', 'fsync-latency'] as ScenarioId[])('%s: no file under the state dir names a varying fact (but the fault\'s own programs) or the seed', (id) => {
-    const m = inject(id);
-    expect(m.seed).toBe(deriveSeed(SECRET, 'ana', id));
-    const varying = Object.entries(loadScenario(id).facts).filter(([, f]) => f.varies && f.type !== 'number').map(([k]) => String(m.facts[k]));
-    expect(varying.length).toBeGreaterThan(0);
-    const files = walk(stateDir);
-    expect(files.map((f) => f.rel)).toContain(`${id}/lab-manifest.json`);
-    expect(files.map((f) => f.rel)).toContain(`${id}/state.json`);
-    for (const f of files) {
-      expect(`${f.rel}: ${f.text}`, f.rel).not.toContain(m.seed);
-      if (RUNTIME.test(f.rel)) continue;
-      for (const v of varying) expect(`${f.rel}\n${f.text}`, `${f.rel} names ${v}`).not.toContain(v);
-    }
-    // build inputs are gone once built
-    expect(existsSync(join(stateDir, id, 'src'))).toBe(false);
-    expect(existsSync(join(stateDir, id, 'build.log'))).toBe(false);
-    expect(statSync(join(stateDir, id)).mode & 0o777).toBe(0o700);
-  }, 300_000);
+  // one fault at a time (each stopped after its check, ghost-load last: self-check needs it running), so the
+  // latency checks measure the fault rather than three faults at once
+  it.each(['offcpu-lock', 'fsync-latency', 'ghost-load'] as ScenarioId[])(
+    '%s: no file under the state dir names a varying fact (but the fault\'s own programs) or the seed; lab check sees it with the sealed manifest and leaves nothing behind',
+    (id) => {
+      const m = inject(id);
+      expect(m.seed).toBe(deriveSeed(SECRET, 'ana', id));
+      const scenario = loadScenario(id);
+      const varying = Object.entries(scenario.facts).filter(([, f]) => f.varies && f.type !== 'number').map(([k]) => String(m.facts[k]));
+      expect(varying.length).toBeGreaterThan(0);
+      const files = walk(stateDir);
+      expect(files.map((f) => f.rel)).toContain(`${id}/lab-manifest.json`);
+      expect(files.map((f) => f.rel)).toContain(`${id}/state.json`);
+      for (const f of files) {
+        expect(`${f.rel}: ${f.text}`, f.rel).not.toContain(m.seed);
+        if (RUNTIME.test(f.rel)) continue;
+        for (const v of varying) expect(`${f.rel}\n${f.text}`, `${f.rel} names ${v}`).not.toContain(v);
+      }
+      // build inputs are gone once built
+      expect(existsSync(join(stateDir, id, 'src'))).toBe(false);
+      expect(existsSync(join(stateDir, id, 'build.log'))).toBe(false);
+      expect(statSync(join(stateDir, id)).mode & 0o777).toBe(0o700);
 
-  it('lab check sees every fault with the sealed manifest and leaves nothing behind (no capture folder, no new file on the host)', () => {
-    // lab check's capture folders are labctl-<scenario>-*; other labctl- folders are other tests' (run outside the lock)
-    const captureDirs = () => readdirSync(tmpdir()).filter((n) => /^labctl-(ghost-load|offcpu-lock|fsync-latency)-/.test(n));
-    const tmpBefore = captureDirs();
-    const before = walk(stateDir).map((f) => f.rel).filter((r) => !r.startsWith('probe')).sort();
-    for (const id of Object.keys(injected)) {
-      const r = labctl(['lab', 'check', id, '--duration', '4s']);
-      expect(r.status, `${id}: ${r.stdout}\n${r.stderr}`).toBe(0);
-      expect(r.stdout).toMatch(/not kept on the host/);
-    }
-    expect(captureDirs().filter((n) => !tmpBefore.includes(n))).toEqual([]);
-    expect(walk(stateDir).map((f) => f.rel).filter((r) => !r.startsWith('probe')).sort()).toEqual(before);
-  }, 600_000);
+      // lab check's capture folders are labctl-<scenario>-*; other labctl- folders are other tests' (run outside the lock)
+      const captureDirs = () => readdirSync(tmpdir()).filter((n) => /^labctl-(ghost-load|offcpu-lock|fsync-latency)-/.test(n));
+      const tmpBefore = captureDirs();
+      const before = walk(stateDir).map((f) => f.rel).filter((r) => !r.startsWith('probe')).sort();
+      const r = labctl(['lab', 'check', id, '--duration', '4s', '--json']);
+      const report = JSON.parse(r.stdout) as { gradable: boolean; checks: { id: string; kind: string; status: string; message: string }[] };
+      expect(report.gradable, r.stdout).toBe(true);
+      // every check that compares the captures with the lab's (sealed) names passes; a latency check measures how
+      // loaded this shared machine is, not the seal, so its verdict only sets the exit status
+      const loadBound = new Set(scenario.checks.filter((c) => c.rule === 'latency-healthy').map((c) => c.id));
+      const named = report.checks.filter((c) => c.kind === 'evidence' && !loadBound.has(c.id));
+      expect(named.length).toBeGreaterThanOrEqual(3);
+      for (const c of named) expect(c.status, `${id} ${c.id}: ${c.message}`).toBe('pass');
+      expect(r.status).toBe(report.checks.every((c) => c.status === 'pass') ? 0 : 1);
+      expect(captureDirs().filter((n) => !tmpBefore.includes(n))).toEqual([]);
+      expect(walk(stateDir).map((f) => f.rel).filter((x) => !x.startsWith('probe')).sort()).toEqual(before);
+      if (id !== 'ghost-load') expect(labctl(['lab', 'stop', id]).status).toBe(0);
+    },
+    300_000,
+  );
 
   it('ghost-load: a real capture self-checks complete against the sealed manifest; submit -> grade --secret verifies and passes', () => {
     const m = injected['ghost-load']!;
