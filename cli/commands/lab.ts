@@ -97,7 +97,7 @@ function print(text: string): void {
 
 function renderStatus(list: LabStatus[]): string {
   if (!list.length) return 'no faults on this host';
-  const rows = [['SCENARIO', 'STATUS', 'SEED', 'PROCS', 'EXPIRES IN', 'SUPERVISOR', 'DETAILS']];
+  const rows = [['SCENARIO', 'STATUS', 'VARIANT', 'PROCS', 'EXPIRES IN', 'SUPERVISOR', 'DETAILS']];
   for (const s of list) {
     const st = s.state;
     const ended = hasEnded(st);
