@@ -154,7 +154,7 @@ const [cli, host] = await Promise.all([
 ]);
 
 // not fatal: without it bin/labctl runs the plain bundle, as it does with another node
-const snapshot = await buildSnapshot({ root: ROOT, stage: STAGE, dist: DIST, common, plugins: [zodEnglishOnly(), scenarios, instructorOnly()] }).catch(async (err) => {
+const snapshot = await buildSnapshot({ root: ROOT, stage: STAGE, common, plugins: [zodEnglishOnly(), scenarios, instructorOnly()] }).catch(async (err) => {
   console.warn(`labctl: no start-up snapshot (grade starts without it): ${err.message}`);
   await rm(join(STAGE, 'snapshot'), { recursive: true, force: true });
   return undefined;

@@ -4,7 +4,8 @@
 //                        only require node's built-ins)
 //   labctl.blob          `node --build-snapshot` of it: the heap with the grader's code evaluated and the English
 //                        language model loaded. Only the node binary that built it can start from it.
-//   node                 that node binary's path (what bin/labctl compares with the `node` it would run)
+//   node                 that node binary's path (what bin/labctl compares with the `node` it would run), its
+//                        version and the V8 flags the blob needs
 //
 // Plain JavaScript on purpose: it runs at install time, before anything could transpile it.
 import { execFile } from 'node:child_process';
