@@ -84,7 +84,7 @@ cp -L "$root/initrd.img" "$work/initrd.img"
   chroot "$root" dpkg-query -W -f='${Package}=${Version}\n'
 } > "$work/manifest.txt"
 # 4 GiB sparse: room for what `lab setup` installs during a -snapshot boot
-mkfs.ext4 -q -F -L labctl-root -d "$root" "$work/rootfs.img" 4G
+mkfs.ext4 -q -F -L labctl-root -d "$root" "$work/rootfs.img" 4G >&2   # it says "Creating regular file" on stdout
 rm -rf "$root"
 log "image made after $((SECONDS - started)) s ($(du -sh "$work/rootfs.img" | cut -f1) used)"
 
