@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the VM lab host image: Debian 12 with the distro's stock kernel and the SAME version's headers,
-# cloud-init, openssh-server, systemd, and the heavy lesson tools (BCC, bpftrace, gcc). Left out on purpose,
-# so `labctl lab setup` installs them for real over SSH: libbpf-tools, sysstat, nodejs.
+# cloud-init, openssh-server, systemd, and the lesson tools (BCC, bpftrace, libbpf-tools, gcc) plus nodejs
+# for the host's labctl: unpacking them under emulation would take minutes of the CI budget (issue 12).
+# Left out on purpose, so `labctl lab setup` proves its apt path over SSH for real: sysstat.
 #
 # Debian packages only (mmdebstrap + mkfs.ext4 -d: no loop mounts, no root-owned mounts left behind).
 # Cached by a key made of the resolved package versions and this script's own text:
@@ -24,7 +25,7 @@ packages=(
   systemd-sysv udev dbus openssh-server cloud-init initramfs-tools iproute2 procps kmod
   ca-certificates sudo less
   e2fsprogs locales cloud-guest-utils   # what a cloud image has: cloud-init's resizefs/growpart and locale modules use them
-  bpfcc-tools bpftrace gcc libc6-dev curl python3
+  bpfcc-tools bpftrace libbpf-tools gcc libc6-dev curl python3 nodejs
 )
 log() { printf '[vm-build %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 

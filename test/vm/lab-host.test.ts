@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,6 +19,9 @@ import { labctl, timing, VM_HOST, vmEnv, vmSsh } from '../support/vm.ts';
  */
 
 const run = inject('vmRun');
+const LEARNER = 'vm-learner';
+// a class secret of the strength `labctl classroom secret` makes (>= 128 bits)
+const SECRET = 'vm-class-secret-Hq7Vt2Lx9Rw4Zb6Nc3Md';
 const skip = skipUnlessRequired(inject('vmSkip') || null);
 const host = '--host';
 const work = mkdtempSync(join(tmpdir(), 'labctl-vm-test-'));
@@ -46,7 +49,7 @@ describe.skipIf(skip)('lab host VM: Debian 12, stock kernel', () => {
     Object.assign(process.env, { LABCTL_SSH_OPTS: vmEnv(run).LABCTL_SSH_OPTS });
   });
 
-  it('lab setup installs what the image lacks (sysstat, libbpf-tools) over SSH; a second run changes nothing', async () => {
+  it('lab setup installs what the image lacks (sysstat) over SSH, puts labctl on the host; a second run changes nothing', async () => {
     const before = await vmSsh(run, 'command -v iostat; command -v /usr/sbin/execsnoop; true');
     const first = await labctl(run, ['lab', 'setup', host, VM_HOST]);
     timing('lab setup (installs)', first.ms);
@@ -55,9 +58,10 @@ describe.skipIf(skip)('lab host VM: Debian 12, stock kernel', () => {
     timing('lab setup (again)', again.ms);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout + again.stderr).toMatch(/0 step\(s\) applied|nothing to (do|change)/i);
-    const after = await vmSsh(run, 'iostat -V 2>&1 | head -1; test -x /usr/sbin/execsnoop && echo libbpf-ok; test -d /lib/modules/$(uname -r)/build && echo headers-ok');
-    // the image is built without them on purpose: this run is what put them there
+    const after = await vmSsh(run, 'iostat -V 2>&1 | head -1; test -x /usr/sbin/execsnoop && echo libbpf-ok; test -d /lib/modules/$(uname -r)/build && echo headers-ok; labctl --version');
+    // the image is built without sysstat on purpose: this run is what put it there (apt over SSH)
     expect(before.stdout).not.toMatch(/iostat/);
+    expect(after.stdout).toMatch(/^\d+\.\d+\.\d+/m);
     expect(after.stdout).toMatch(/sysstat/);
     expect(after.stdout).toContain('libbpf-ok');
     expect(after.stdout).toContain('headers-ok');
@@ -79,24 +83,27 @@ describe.skipIf(skip)('lab host VM: Debian 12, stock kernel', () => {
     for (const x of probe.tools) for (const tr of x.tried) process.stderr.write(`[vm probe] ${tr.command.slice(0, 60)}: ${tr.ok ? 'ok' : 'no'} after ${tr.readySec ?? '?'} s: ${tr.detail.slice(0, 80)}\n`);
   });
 
-  const scenarios: { id: ScenarioId; seed: string }[] = [
-    { id: 'ghost-load', seed: 'vm' },
-    { id: 'offcpu-lock', seed: 'vm' },
-    { id: 'fsync-latency', seed: 'vm' },
+  // ghost-load as a class would run it (a learner id and the class secret: seed and learner key derived);
+  // the others with a fixed seed, as an instructor trying a lab
+  const scenarios: { id: ScenarioId; variant: string[] }[] = [
+    { id: 'ghost-load', variant: ['--learner', LEARNER, '--secret', SECRET] },
+    { id: 'offcpu-lock', variant: ['--seed', 'vm'] },
+    { id: 'fsync-latency', variant: ['--seed', 'vm'] },
   ];
 
-  for (const { id, seed } of scenarios) {
+  for (const { id, variant } of scenarios) {
     describe(id, () => {
       let manifest: LabManifest;
       let briefRuns: BriefRun[] = [];
       const manifestFile = join(work, `${id}.manifest.json`);
 
       it('lab inject starts it', async () => {
-        const r = await labctl(run, ['lab', 'inject', id, host, VM_HOST, '--seed', seed, '--ttl', '45m', '--out', manifestFile]);
+        const r = await labctl(run, ['lab', 'inject', id, host, VM_HOST, ...variant, '--ttl', '45m', '--out', manifestFile]);
         timing(`${id}: lab inject`, r.ms);
         expect(r.code, r.stderr + r.stdout).toBe(0);
         manifest = json<LabManifest>(readFileSync(manifestFile, 'utf8'), manifestFile);
         expect(manifest.scenario).toBe(id);
+        if (keep) cpSync(manifestFile, join(keep, `${id}.lab-manifest.json`));
       });
 
       it('lab check sees it with the lesson tools the probe chose (BCC), and the captures grade as showing it', async () => {
@@ -119,6 +126,7 @@ describe.skipIf(skip)('lab host VM: Debian 12, stock kernel', () => {
         const started = Date.now();
         briefRuns = await runBrief(t(), id, { os: 'debian', headers: true, kprobes: true }, `/root/brief-${id}`, values, (b) =>
           process.stderr.write(`[vm brief] ${id} README.md:${b.cmd.line} ${b.seconds.toFixed(0)} s ${b.problem ? `FAIL ${b.problem}` : 'ok'}: ${b.ran.split('\n')[0].slice(0, 90)}\n`),
+          { bccLane: true },
         );
         timing(`${id}: brief commands (${briefRuns.length})`, Date.now() - started);
         expect(briefRuns.length).toBeGreaterThan(3);
@@ -139,6 +147,49 @@ describe.skipIf(skip)('lab host VM: Debian 12, stock kernel', () => {
           if (keep) cpSync(dir, join(keep, `${id}-brief-${name}`), { recursive: true });
         }
         expect(results).toEqual(Object.fromEntries(Object.keys(groups).map((k) => [k, true])));
+      });
+
+      it.runIf(id === 'ghost-load')('a learner on the host: labctl hint, self-check, submit; the instructor collects the bundle and it grades verified and passed', async () => {
+        // the BCC lane's folder: execsnoop.txt and tcpconnect.txt as the lesson's -bpfcc commands wrote them
+        const dir = `/root/brief-${id}-bcc`;
+        const capture = briefRuns.find((b) => b.ran.includes('execsnoop-bpfcc -t'));
+        const text = capture?.files['execsnoop.txt'] ?? capture?.stdout ?? '';
+        expect(text.trim(), 'the brief\'s execsnoop-bpfcc capture').not.toBe('');
+        // the rate a learner reads off their own capture: curl lines over the capture's time span
+        writeFileSync(join(work, 'execsnoop.txt'), text);
+        const seen = json<{ summary: { byComm: Record<string, number>; durationSec: number } }[]>((await labctl(run, ['inspect', join(work, 'execsnoop.txt'), '--json'])).stdout, 'inspect --json')[0];
+        const rate = (seen.summary.byComm.curl ?? 0) / seen.summary.durationSec;
+        const answers = [
+          'scenario: ghost-load',
+          'culprit_command: curl',
+          `parent_process: ${String(manifest.facts.parent_comm)}`,
+          `rate_per_second: ${rate.toFixed(1)}`,
+          'root_cause: >',
+          '  A monitoring script starts curl over and over in a loop; each curl lives a few milliseconds, so top',
+          '  never shows it, but the stream of short-lived processes keeps the load average up.',
+          'fix: >',
+          '  Put a sane interval (sleep) between checks or use one long-running client with keep-alive.',
+        ].join('\n');
+        await vmSsh(run, `cat > ${dir}/answers.yaml <<'EOF'\n${answers}\nEOF`);
+        const onHost = (cmd: string) => vmSsh(run, `cd ${dir} && ${cmd}`);
+        const hint = await onHost('labctl hint ghost-load');
+        expect(hint.code, hint.stderr).toBe(0);
+        expect(hint.stdout.trim().length).toBeGreaterThan(20);
+        const check = await onHost('labctl self-check ghost-load');
+        expect(check.code, check.stdout + check.stderr).toBe(0);
+        expect(check.stdout).toMatch(/captures complete/);
+        const submit = await onHost('labctl submit ghost-load');
+        expect(submit.code, submit.stdout + submit.stderr).toBe(0);
+        const out = join(work, 'collected');
+        const collect = await labctl(run, ['lab', 'collect', host, VM_HOST, '--learner', LEARNER, '--scenario', id, '--out', out, '--json']);
+        expect(collect.code, collect.stdout + collect.stderr).toBe(0);
+        const bundles = readdirSync(out).filter((f) => f.endsWith('.tar.gz'));
+        expect(bundles).toHaveLength(1);
+        const graded = await labctl(run, ['grade', join(out, bundles[0]), '--secret', SECRET, '--format', 'json']);
+        const report = json<{ passed: boolean; notes?: string[] }>(graded.stdout, 'grade --format json');
+        expect(graded.code, graded.stdout.slice(0, 3000) + graded.stderr).toBe(0);
+        expect(report.passed).toBe(true);
+        expect(report.notes?.filter((n) => n.startsWith('provenance:')), graded.stdout.slice(0, 2000)).toEqual([expect.stringMatching(/^provenance: verified/)]);
       });
 
       it('lab stop ends every process of it; --purge leaves nothing behind', async () => {
