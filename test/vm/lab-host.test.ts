@@ -104,6 +104,9 @@ describe.skipIf(skip)('lab host VM: Debian 12, stock kernel', () => {
         manifest = json<LabManifest>(readFileSync(manifestFile, 'utf8'), manifestFile);
         expect(manifest.scenario).toBe(id);
         if (keep) cpSync(manifestFile, join(keep, `${id}.lab-manifest.json`));
+        // a host with systemd runs the fault as a transient unit (CPU/IO limits, a backstop beyond the TTL)
+        const units = await vmSsh(run, "systemctl list-units --type=service --state=running --no-legend 'labctl-*' | awk '{print $1}'");
+        expect(units.stdout.trim().split('\n').filter(Boolean).length, units.stdout + units.stderr).toBeGreaterThan(0);
       });
 
       it('lab check sees it with the lesson tools the probe chose (BCC), and the captures grade as showing it', async () => {
@@ -197,6 +200,7 @@ describe.skipIf(skip)('lab host VM: Debian 12, stock kernel', () => {
         expect(r.code, r.stderr).toBe(0);
         const procs = `grep -lzs '^LABCTL_LAB=' /proc/[0-9]*/environ | grep -v "/proc/$$/"; true`;
         expect((await vmSsh(run, procs)).stdout.trim()).toBe('');
+        expect((await vmSsh(run, "systemctl list-units --type=service --state=running --no-legend 'labctl-*'")).stdout.trim()).toBe('');
         // the manifest stays for `labctl submit` on the host until --purge
         const status = json<{ scenario: string; processes: number; alive: unknown[] }[]>((await labctl(run, ['lab', 'status', '--json', host, VM_HOST])).stdout, 'lab status --json');
         expect(status.filter((x) => x.scenario === id).map((x) => [x.processes, x.alive.length])).toEqual([[0, 0]]);
