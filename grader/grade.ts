@@ -56,6 +56,11 @@ export async function gradeSubmission(path: string, options: GradeOptions = {}):
   }
 }
 
+/** {@link gradeSubmission} for a submission already loaded (the batch loads each one once); the caller cleans it up. */
+export async function gradeLoadedSubmission(sub: Submission, options: Omit<GradeOptions, 'manifestPath'> = {}): Promise<GradeReport> {
+  return withPassRule(await gradeLoaded(sub, options, undefined), options.scenarioRoot);
+}
+
 /**
  * The scenario's pass rule (pass mark, required checks) travels with the report: reports explain a
  * verdict with it, and a person's overrides recompute the verdict by it.

@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
-import { gradeSubmission, MAX_CAPTURES_READ } from '../grade.ts';
+import { gradeLoadedSubmission, MAX_CAPTURES_READ, parseCapture } from '../grade.ts';
 import { LabManifestSchema } from '../manifest.ts';
 import { looksSealed, SealedManifestSchema } from '../sealed-manifest.ts';
-import { parseCaptureFile, parseCaptureText } from '../parsers/index.ts';
+import { parseCaptureText } from '../parsers/index.ts';
 import type { Capture } from '../parsers/types.ts';
+import { bundleHeld } from '../provenance/files.ts';
 import { verifyBundle } from '../provenance/verify.ts';
 import type { GradeReport } from '../report/types.ts';
 import { loadSubmission } from '../submission/load.ts';
@@ -42,7 +43,8 @@ async function parseCaptures(sub: Submission): Promise<{ captures: Capture[]; di
     try {
       // small captures are read whole: the streaming reader's 1 MiB chunk buffer per file shows up as GC
       // time when a worker grades hundreds of submissions
-      const c = f.size <= SMALL_CAPTURE ? parseCaptureText(await readFile(f.abs, 'utf8'), f.rel) : await parseCaptureFile(f.abs);
+      const onDisk = !f.bytes && !f.spool;
+      const c = onDisk && f.size <= SMALL_CAPTURE ? parseCaptureText(await readFile(f.abs, 'utf8'), f.rel) : await parseCapture(f);
       if (c.tool === 'unknown') continue;
       captures.push(c);
       digests.push(digestCapture(f.rel, c));
@@ -66,8 +68,7 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
 
   let sub: Submission;
   try {
-    // provenance checks and the grade read the submission by path: write the archive out
-    sub = await loadSubmission(task.path, { extract: true, ...(task.tmpRoot ? { tmpRoot: task.tmpRoot } : {}) });
+    sub = await loadSubmission(task.path, task.tmpRoot ? { tmpRoot: task.tmpRoot } : {});
   } catch (err) {
     const learnerFrom = fromName ? 'file-name' : 'entry-name';
     return {
@@ -83,7 +84,7 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
     const { captures, digests } = refused ? { captures: [], digests: [] } : await parseCaptures(sub);
     const prov = refused
       ? { status: 'not-checked' as const, message: 'archive refused' }
-      : await verifyBundle(sub.root, { classSecret: task.classSecret, requireDerivedSeed: task.requireDerivedSeed, captures }).catch((err) => ({
+      : await verifyBundle(sub.held ? bundleHeld(sub.held) : sub.root, { classSecret: task.classSecret, requireDerivedSeed: task.requireDerivedSeed, captures }).catch((err) => ({
           status: 'tampered' as const,
           message: `cannot verify: ${errorText(err)}`,
           learner: undefined,
@@ -110,7 +111,7 @@ export async function gradeOne(task: BatchTask): Promise<SubmissionResult> {
     } else {
       try {
         // with the secret the expected facts are derived for this learner, whatever the manifest says
-        report = await gradeSubmission(sub.root, { scenario: task.scenario, classSecret: task.classSecret, learner });
+        report = await gradeLoadedSubmission(sub, { scenario: task.scenario, classSecret: task.classSecret, learner });
       } catch (err) {
         report = ungradableReport(scenarioGuess, learner, `${task.entry}: ${errorText(err)}`);
       }

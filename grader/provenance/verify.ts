@@ -1,17 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LabManifestSchema, MANIFEST_FILE, type Facts, type LabManifest } from '../manifest.ts';
 import { factCandidates } from '../facts/candidates.ts';
 import { observe } from '../facts/observe.ts';
 import { isUnresolved, looksSealed, resolveSealedFacts, SealedManifestSchema, sealedMismatches, sealedSeedMatches, type SealedManifest } from '../sealed-manifest.ts';
-import { parseCaptureFile } from '../parsers/index.ts';
 import type { Capture } from '../parsers/types.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { DEFAULT_SEED, deriveSeed, HOST_OBSERVED_FACTS, isScenarioId, variantFacts } from '../../scenarios/variants.ts';
 import { checkFactTypes, deriveFacts } from '../expected-facts.ts';
 import { nonCaptureReason } from '../submission/walk.ts';
-import { hashFile, isSafeRelPath, listBundleFiles } from './files.ts';
-import { learnerKey, sameDigest } from './key.ts';
+import { bundleOnDisk, isSafeRelPath, type BundleFiles } from './files.ts';
+import { learnerKey, sameDigest, sha256Hex } from './key.ts';
 import { PROVENANCE_FILE, ProvenanceSchema, provenanceHmac, type Provenance } from './record.ts';
 import { checkVariantNames } from './variant-names.ts';
 
@@ -48,13 +45,15 @@ export interface VerifyResult {
 
 const SEVERITY: ProvenanceStatus[] = ['tampered', 'wrong-learner', 'unsigned', 'unchecked', 'verified'];
 
-async function readJson(file: string): Promise<{ data?: unknown; missing?: boolean; error?: string }> {
+async function readJson(bundle: BundleFiles, rel: string): Promise<{ data?: unknown; missing?: boolean; error?: string }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const bytes = await bundle.read(rel);
+    if (bytes === null) return { missing: true };
+    text = bytes.toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { missing: true } : { error: `cannot read: ${code ?? (err as Error).message}` };
+    return { error: `cannot read: ${code ?? (err as Error).message}` };
   }
   try {
     return { data: JSON.parse(text) };
@@ -63,12 +62,12 @@ async function readJson(file: string): Promise<{ data?: unknown; missing?: boole
   }
 }
 
-async function parseCaptures(root: string, files: string[]): Promise<Capture[]> {
+async function parseCaptures(bundle: BundleFiles, files: string[]): Promise<Capture[]> {
   const out: Capture[] = [];
   for (const rel of files) {
     if (nonCaptureReason(rel)) continue;
     try {
-      const c = await parseCaptureFile(join(root, rel));
+      const c = await bundle.capture(rel);
       if (c.tool !== 'unknown') out.push(c);
     } catch {
       // binary or unreadable files are the grader's to report; they carry no variant names
@@ -147,13 +146,15 @@ function factsForNames(captures: Capture[], sealed: SealedManifest, classSecret:
  * Checks that a bundle (an extracted `labctl submit` archive or a folder) came unchanged from its
  * learner's own lab. Never throws for bad input: every problem is a finding.
  */
-export async function verifyBundle(root: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyBundle(root: string | BundleFiles, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const bundle = typeof root === 'string' ? bundleOnDisk(root) : root;
   const findings: VerifyResult['findings'] = [];
   const add = (status: ProvenanceStatus, message: string) => findings.push({ status, message });
-  const onDisk = await listBundleFiles(root).catch(() => [] as string[]);
+  const onDisk = await bundle.list().catch(() => [] as string[]);
+  const present = new Set(onDisk);
 
   let record: Provenance | undefined;
-  const raw = await readJson(join(root, PROVENANCE_FILE));
+  const raw = await readJson(bundle, PROVENANCE_FILE);
   if (raw.missing) add('unsigned', `no ${PROVENANCE_FILE}: not bundled with \`labctl submit\``);
   else if (raw.error) add('tampered', `${PROVENANCE_FILE}: ${raw.error}`);
   else {
@@ -177,7 +178,8 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
         add('tampered', `${PROVENANCE_FILE}: unsafe path ${JSON.stringify(rel)}`);
         continue;
       }
-      const actual = onDisk.includes(rel) ? await hashFile(join(root, rel)).catch(() => null) : null;
+      const bytes = present.has(rel) ? await bundle.read(rel).catch(() => null) : null;
+      const actual = bytes === null ? null : sha256Hex(bytes);
       if (actual === null) add('tampered', `${rel}: listed in ${PROVENANCE_FILE} but missing`);
       else if (!sameDigest(actual, record.files[rel])) add('tampered', `${rel}: changed after \`labctl submit\` (sha256 differs)`);
     }
@@ -186,7 +188,7 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
 
   let manifest: LabManifest | undefined;
   let sealed: SealedManifest | undefined;
-  const m = await readJson(join(root, MANIFEST_FILE));
+  const m = await readJson(bundle, MANIFEST_FILE);
   if (m.missing) {
     if (record) add('tampered', `no ${MANIFEST_FILE}: a \`labctl submit\` bundle always carries its lab manifest`);
   } else if (m.error) {
@@ -221,7 +223,7 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
     if (isScenarioId(sealed.scenario)) {
       for (const p of checkFactTypes(loadScenario(sealed.scenario), sealed.shared)) add('tampered', `${MANIFEST_FILE}: ${p.field}: ${p.message}`);
     }
-    const captures = options.captures ?? (await parseCaptures(root, onDisk));
+    const captures = options.captures ?? (await parseCaptures(bundle, onDisk));
     const facts = factsForNames(captures, sealed, options.classSecret, labOf);
     for (const mm of checkVariantNames(sealed.scenario, facts, captures).mismatches) {
       const theirs = isUnresolved(mm.expected) ? 'this lab\'s (sealed) name is another' : `this lab's is "${mm.expected}"`;
@@ -248,7 +250,7 @@ export async function verifyBundle(root: string, options: VerifyOptions = {}): P
     const edited = editedFacts(manifest, options.classSecret, labOf);
     if (edited.length) add('tampered', `${MANIFEST_FILE}: ${edited.join(', ')} ${edited.length > 1 ? 'do' : 'does'} not match ${options.classSecret && labOf ? `${labOf}'s lab (derived from the class secret)` : "the lab's seed"} (edited)`);
     for (const t of mistypedFacts(manifest)) add('tampered', `${MANIFEST_FILE}: ${t}`);
-    const captures = options.captures ?? (await parseCaptures(root, onDisk));
+    const captures = options.captures ?? (await parseCaptures(bundle, onDisk));
     for (const mm of checkVariantNames(manifest.scenario, manifest.facts, captures).mismatches) {
       add('wrong-learner', `the ${mm.tool} capture shows ${mm.fact} "${mm.seen}", but this lab's is "${mm.expected}": captured on another learner's lab`);
     }

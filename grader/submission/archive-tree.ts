@@ -1,12 +1,10 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
-import { MAX_ANSWERS_BYTES } from './answers-file.ts';
 import { admit, DEFAULT_ARCHIVE_LIMITS, FIX_HINT, pumpTarGz, rejected, unreadable, type ArchiveLimits, type ArchiveTotals } from './archive.ts';
 import { ArchiveError } from './errors.ts';
-import { MAX_MANIFEST_BYTES } from './manifest-file.ts';
-import type { CaptureFile } from './types.ts';
-import { ANSWERS_NAMES, MANIFEST_NAME, type TreeEntry, type TreeFile, type TreeReader } from './walk.ts';
+import type { CaptureFile, HeldFiles } from './types.ts';
+import type { TreeEntry, TreeFile, TreeReader } from './walk.ts';
 
 /**
  * Reading an archive without writing its entries out as files. On the hosts graders run on, creating a
@@ -20,13 +18,13 @@ import { ANSWERS_NAMES, MANIFEST_NAME, type TreeEntry, type TreeFile, type TreeR
 /** Entries up to this size are held in memory while the budget lasts... */
 export const MEMORY_ENTRY_MAX = 1024 * 1024;
 /** ...and memory holds at most this much of the archive (by default); everything else goes to the spool file. */
-export const MEMORY_BUDGET = 64 * 1024 * 1024;
+export const MEMORY_BUDGET = 32 * 1024 * 1024;
 /** How much of a file the walk looks at to tell text from binary (as on disk). */
 const HEAD_BYTES = 8192;
 /** The spool file's name inside the temp folder. */
 const SPOOL_NAME = 'entries.spool';
 
-/** A regular file of the archive: its bytes in memory, at an offset in the spool, or not kept. */
+/** A regular file of the archive: its bytes in memory, or at an offset in the spool. Every file is kept: provenance hashes them all. */
 interface StoredFile {
   size: number;
   bytes?: Buffer;
@@ -82,7 +80,7 @@ export class ArchiveTree {
     if (!f) throw new Error('no such file in the archive');
     const n = Math.min(f.size, max);
     if (f.bytes) return f.bytes.subarray(0, n);
-    if (f.offset === undefined || this.fd === null) throw new Error('not kept: the grader never reads this file');
+    if (f.offset === undefined || this.fd === null) throw new Error('not read completely');
     const buf = Buffer.allocUnsafe(n);
     let got = 0;
     while (got < n) {
@@ -98,7 +96,7 @@ export class ArchiveTree {
     const f = this.files.get(path);
     if (!f) throw new Error('no such file in the archive');
     if (f.bytes) return { rel, abs, size: f.size, bytes: f.bytes };
-    if (f.offset === undefined) throw new Error('not kept: the grader never reads this file');
+    if (f.offset === undefined) throw new Error('not read completely');
     return { rel, abs, size: f.size, spool: { file: this.spoolFile, offset: f.offset } };
   }
 
@@ -115,20 +113,6 @@ function normalise(path: string): string {
     .split('/')
     .filter((s) => s !== '' && s !== '.')
     .join('/');
-}
-
-/**
- * Whether the grader can ever read this file: hidden files and folders, macOS metadata and readmes are
- * skipped by name, and answers or manifests over their size cap are refused unread.
- */
-function isRead(path: string, size: number): boolean {
-  const parts = path.split('/');
-  const name = parts[parts.length - 1];
-  if (parts.some((p) => p.startsWith('.')) || parts.slice(0, -1).includes('__MACOSX')) return false;
-  if (/^readme/i.test(name)) return false;
-  if ((ANSWERS_NAMES as readonly string[]).includes(name)) return size <= MAX_ANSWERS_BYTES;
-  if (name === MANIFEST_NAME) return size <= MAX_MANIFEST_BYTES;
-  return true;
 }
 
 /**
@@ -193,10 +177,6 @@ export function readTarGz(
       const before = tree.files.get(path);
       if (before?.bytes) inMemory -= before.size;
       tree.files.set(path, stored);
-      if (!isRead(path, size)) {
-        entry.resume();
-        return;
-      }
       if (size <= MEMORY_ENTRY_MAX && inMemory + size <= memoryBudget) {
         inMemory += size;
         // zeroed: a truncated entry must not show stale memory
@@ -250,5 +230,18 @@ export function archiveTreeReader(tree: ArchiveTree, base: string, root: string)
       const path = inTree(rel);
       return { capture: tree.capture(path, rel, join(root, rel)), head: tree.read(path, HEAD_BYTES) };
     },
+  };
+}
+
+/** The archive's files below `base` as {@link HeldFiles}. */
+export function heldFiles(tree: ArchiveTree, base: string): HeldFiles {
+  const prefix = base ? `${base}/` : '';
+  return {
+    list: () =>
+      [...tree.files.keys()]
+        .filter((p) => p.startsWith(prefix))
+        .map((p) => p.slice(prefix.length))
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    read: async (rel) => tree.read(prefix + rel),
   };
 }

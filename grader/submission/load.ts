@@ -4,10 +4,10 @@ import { trackTempDir } from './temp-dirs.ts';
 import { basename, join, resolve } from 'node:path';
 import { readAnswers, type SizedSource } from './answers-file.ts';
 import { DEFAULT_ARCHIVE_LIMITS, extractTarGz, isGzipFile, type ArchiveLimits } from './archive.ts';
-import { archiveTreeReader, readTarGz, type ArchiveTree } from './archive-tree.ts';
+import { archiveTreeReader, heldFiles, readTarGz, type ArchiveTree } from './archive-tree.ts';
 import { ArchiveError, SubmissionError } from './errors.ts';
 import { readManifest } from './manifest-file.ts';
-import type { AnswersFile, ManifestFile, Submission, SubmissionProblem } from './types.ts';
+import type { AnswersFile, HeldFiles, ManifestFile, Submission, SubmissionProblem } from './types.ts';
 
 export type { AnswersFile, CaptureFile, ManifestFile, SkippedFile, Submission, SubmissionProblem } from './types.ts';
 import { ANSWERS_NAMES, diskTree, listTreeFiles, MANIFEST_NAME, type TreeReader } from './walk.ts';
@@ -25,7 +25,7 @@ export interface LoadOptions {
    * then carry `bytes` or `spool`, and their `abs` paths do not exist.
    */
   extract?: boolean;
-  /** bytes of an archive held in memory before entries go to the spool file (default: MEMORY_BUDGET, 64 MiB) */
+  /** bytes of an archive held in memory before entries go to the spool file (default: MEMORY_BUDGET, 32 MiB) */
   memoryBudget?: number;
 }
 
@@ -120,8 +120,8 @@ function refusedArchive(source: string, err: ArchiveError): Submission {
 
 /** What describeFolder needs from a submission: its files, at the top or below one folder. */
 interface SubmissionFiles {
-  /** the tree below `base` ('' is the top) */
-  at(base: string): { reader: TreeReader; root: string };
+  /** the tree below `base` ('' is the top); `held` when its files are not on disk */
+  at(base: string): { reader: TreeReader; root: string; held?: HeldFiles };
   /** the root file `name` below `base`: 'file' with its size and bytes, 'other' (link, folder...), or missing */
   rootFile(base: string, name: string): Promise<(SizedSource & { state: 'file' }) | { state: 'other' | 'missing' }>;
 }
@@ -143,7 +143,7 @@ function diskFiles(top: string): SubmissionFiles {
 
 function archiveFiles(tree: ArchiveTree, top: string): SubmissionFiles {
   return {
-    at: (base) => ({ reader: archiveTreeReader(tree, base, join(top, base)), root: join(top, base) }),
+    at: (base) => ({ reader: archiveTreeReader(tree, base, join(top, base)), root: join(top, base), held: heldFiles(tree, base) }),
     async rootFile(base, name) {
       const path = base ? `${base}/${name}` : name;
       const f = tree.files.get(path);
@@ -173,7 +173,7 @@ async function describeFolder(
   const prefix = await unwrapSingleFolder(files.at('').reader);
   if (prefix !== null) notes.push(`the submission is the single top-level folder ${prefix}/`);
   const base = prefix ?? '';
-  const { reader, root } = files.at(base);
+  const { reader, root, held } = files.at(base);
 
   const listing = await listTreeFiles(reader, { maxFiles });
   const problems = [...listing.problems];
@@ -219,6 +219,7 @@ async function describeFolder(
     manifest,
     problems,
     notes,
+    ...(held ? { held } : {}),
     cleanup,
   };
 }

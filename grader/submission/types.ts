@@ -76,6 +76,14 @@ export interface ManifestFile {
   data: unknown;
 }
 
+/** The files of an archive read into memory, below the submission root (none of them is on disk there). */
+export interface HeldFiles {
+  /** every regular file, `/`-separated, sorted by code point */
+  list(): string[];
+  /** a file's bytes; throws when there is no such file */
+  read(rel: string): Promise<Buffer>;
+}
+
 export interface Submission {
   /** the folder holding the submission's files: the folder itself, or the extraction dir of an archive */
   root: string;
@@ -91,6 +99,8 @@ export interface Submission {
   problems: SubmissionProblem[];
   /** facts worth telling the learner that are not problems, e.g. "used the single top-level folder x/" */
   notes: string[];
+  /** set when an archive was read into memory: its files (code that reads files by path under `root` must use these) */
+  held?: HeldFiles;
   /** removes the extraction dir of an archive (no-op for folders); safe to call twice */
   cleanup(): Promise<void>;
 }
