@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createBundle } from '../../grader/provenance/bundle.ts';
 import { learnerKey } from '../../grader/provenance/key.ts';
+import { sealManifest } from '../../grader/sealed-manifest.ts';
+import { loadScenario } from '../../scenarios/load.ts';
 import { DEFAULT_SEED, variantFacts } from '../../scenarios/variants.ts';
 import { manifestFor } from '../grader/provenance/learner-lab.ts';
 
@@ -20,8 +22,8 @@ const SECRET = 'ci-recipe-secret-Hq4Wn8Zt2Lp6Xv';
 let tmp: string;
 
 /** An example submission as this learner would have made it in their own lab: their variant's names in it. */
-async function bundleOf(example: string, learner: string, key: string | null): Promise<string> {
-  const work = join(tmp, `${example}-${learner}-${key ? 'signed' : 'unsigned'}`);
+async function bundleOf(example: string, learner: string, key: string | null, opts: { sealed?: boolean } = {}): Promise<string> {
+  const work = join(tmp, `${example}-${learner}-${key ? 'signed' : 'unsigned'}${opts.sealed ? '-sealed' : ''}`);
   await cp(join(ROOT, 'scenarios/ghost-load/examples', example), work, { recursive: true });
   const manifest = manifestFor(SECRET, learner, 'ghost-load');
   const recorded = variantFacts('ghost-load', DEFAULT_SEED);
@@ -29,9 +31,10 @@ async function bundleOf(example: string, learner: string, key: string | null): P
     const text = await readFile(join(work, f), 'utf8');
     await writeFile(join(work, f), text.replaceAll(String(recorded.url), String(manifest.facts.url)).replaceAll(String(recorded.parent_comm), String(manifest.facts.parent_comm)));
   }
-  const manifestPath = join(tmp, `manifest-${learner}.json`);
-  await writeFile(manifestPath, JSON.stringify(manifest));
-  const out = join(tmp, `out-${example}-${learner}-${key ? 's' : 'u'}`);
+  const manifestPath = join(tmp, `manifest-${learner}${opts.sealed ? '-sealed' : ''}.json`);
+  // a lab host keeps (and `labctl submit` bundles) the sealed manifest; older hosts the plaintext one
+  await writeFile(manifestPath, JSON.stringify(opts.sealed ? sealManifest(manifest, loadScenario('ghost-load')) : manifest));
+  const out = join(tmp, `out-${example}-${learner}-${key ? 's' : 'u'}${opts.sealed ? '-sealed' : ''}`);
   await mkdir(out);
   return (await createBundle({ scenario: 'ghost-load', dir: work, manifestPath, key, out })).file;
 }
@@ -63,6 +66,14 @@ describe('examples/ci/grade.sh', () => {
     expect(await readFile(r.stepSummary, 'utf8')).toBe(summary);
     expect(JSON.parse(await readFile(join(r.out, 'report.json'), 'utf8'))).toMatchObject({ scenario: 'ghost-load', passed: true });
   }, 120_000);
+
+  it('exit 0 / 1 for bundles carrying the sealed manifest (what labctl submit bundles on a lab host), as for plaintext ones', async () => {
+    const ok = await grade(await bundleOf('correct', 'ana', learnerKey(SECRET, 'ana'), { sealed: true }));
+    expect(ok.code, ok.stdout).toBe(0);
+    const wrong = await grade(await bundleOf('wrong', 'ben', learnerKey(SECRET, 'ben'), { sealed: true }));
+    expect(wrong.code, wrong.stdout).toBe(1);
+    expect(await readFile(join(wrong.out, 'summary.md'), 'utf8')).not.toMatch(/tampered|unverified/);
+  });
 
   it('exit 1: a signed bundle that does not pass, with the reason', async () => {
     const r = await grade(await bundleOf('wrong', 'ben', learnerKey(SECRET, 'ben')));
