@@ -154,7 +154,8 @@ export function readTarGz(
       }
       const path = normalise(entry.path);
       if (entry.type === 'Directory') {
-        if (path !== '') tree.dirs.add(path);
+        if (tree.files.has(path)) fail(rejected(entry.path, 'is a folder with the same path as a file', FIX_HINT));
+        else if (path !== '') tree.dirs.add(path);
         entry.resume();
         return;
       }

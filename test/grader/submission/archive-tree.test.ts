@@ -164,5 +164,11 @@ describe('archives read without extracting', () => {
     ]));
     const s = await loadSubmission(file);
     expect(s.problems).toEqual([expect.objectContaining({ code: 'archive-rejected', field: 'a/b.txt', message: 'unsafe entry, the whole archive was refused: is inside "a", which is a file' })]);
+    writeFileSync(file, rawTarGz([
+      { path: 'a', body: 'x\n' },
+      { path: 'a/', type: 'Directory' },
+    ]));
+    const t = await loadSubmission(file);
+    expect(t.problems).toEqual([expect.objectContaining({ code: 'archive-rejected', field: 'a/', message: 'unsafe entry, the whole archive was refused: is a folder with the same path as a file' })]);
   });
 });
