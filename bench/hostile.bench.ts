@@ -92,6 +92,20 @@ export async function run(): Promise<void> {
       );
       rmSync(input, { force: true });
     }
+    // the batch reads bundles the same way: one class of two, the example and the 10,000-file bundle, against the example alone
+    const batch = (name: string, inputs: string[]) => {
+      const folder = join(dir, name);
+      mkdirSync(folder);
+      inputs.forEach((f, i) => cpSync(f, join(folder, `learner${i}.tgz`)));
+      return timed(process.execPath, [BIN, 'grade', '--batch', folder, '--out-dir', join(dir, `${name}-out`), '--jobs', '1']);
+    };
+    const one = batch('batch-one', [example]);
+    const many = CASES.find((c) => c.name.startsWith('10,000 small'))?.make(dir) as string;
+    const two = batch('batch-two', [example, many]);
+    console.log(
+      `   grade --batch, the example and the 10,000-file bundle: ${two.seconds.toFixed(2)} s (CPU ${two.cpu.toFixed(2)} s), ${two.rssMb} MB RSS, exit ${two.code}; ` +
+        `the example alone ${one.seconds.toFixed(2)} s (CPU ${one.cpu.toFixed(2)} s); the bundle adds ${(two.seconds - one.seconds).toFixed(2)} s ${two.seconds - one.seconds < 10 && two.rssMb < 300 ? '(within 10 s / 300 MB)' : 'OVER TARGET'}`,
+    );
     console.log(`   load average ${load()} at the end`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
