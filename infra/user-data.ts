@@ -85,7 +85,8 @@ export function renderUserDataParts(seat: SeatUserData): { head: string; common:
     ['systemctl', 'enable', '--now', 'labctl-expire.timer'],
     ['/usr/local/lib/labctl/labctl-boot.sh', seat.ssm ? 'yes' : 'no', classroom.region, seat.arch],
   ];
-  const text = `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
+  // cloud-init reads YAML 1.1 (PyYAML): a plain `no` there is false, so strings are written the 1.1 way (quoted)
+  const text = `#cloud-config\n${stringify(config, { lineWidth: 0, version: '1.1' })}`;
   const split = text.indexOf(`  - path: ${EXPIRES_FILE}\n`);
   if (split < 0) throw new Error('user data: the class-wide part was not found (renderUserDataParts is out of step with its YAML)');
   return { head: text.slice(0, split), common: text.slice(split) };

@@ -19,7 +19,8 @@
  * Placeholders the learner fills in: `PID` (the fault's process) and `<PPID>` (the culprit's parent).
  */
 
-export type BriefOs = 'debian' | 'rhel' | 'any';
+/** `debian`: the Debian family (Ubuntu and Debian); `ubuntu`: Ubuntu only (where Debian's packages differ). */
+export type BriefOs = 'debian' | 'ubuntu' | 'rhel' | 'any';
 export type BriefNeed = 'bcc' | 'kprobes' | 'headers';
 
 export interface BriefCommand {
@@ -44,7 +45,7 @@ export class BriefMarkerError extends Error {
   }
 }
 
-const OS = new Set<BriefOs>(['debian', 'rhel', 'any']);
+const OS = new Set<BriefOs>(['debian', 'ubuntu', 'rhel', 'any']);
 const NEEDS = new Set<BriefNeed>(['bcc', 'kprobes', 'headers']);
 
 function parseMarker(words: string, file: string, line: number): Omit<BriefCommand, 'command' | 'line'> {
@@ -113,14 +114,15 @@ export function extractBriefCommands(markdown: string, file = 'README.md'): Brie
 }
 
 export interface HostAbilities {
-  os: 'debian' | 'rhel';
+  os: 'debian' | 'ubuntu' | 'rhel';
   headers: boolean;
   kprobes: boolean;
 }
 
 /** Whether a host of this kind is one the command is written for. */
 export function runsOn(c: BriefCommand, h: HostAbilities): boolean {
-  if (c.os !== 'any' && c.os !== h.os) return false;
+  const family = h.os === 'ubuntu' ? ['debian', 'ubuntu'] : [h.os];
+  if (c.os !== 'any' && !family.includes(c.os)) return false;
   const needs = new Set(c.needs);
   if (needs.has('bcc')) needs.add('headers').add('kprobes');
   return (!needs.has('headers') || h.headers) && (!needs.has('kprobes') || h.kprobes);

@@ -33,6 +33,10 @@ import { isBccChatter, isBpftraceChatter, isLibbpfChatter, isNoiseLine, stripCtr
 const HEADER_HINT = /[A-Z]{3}/;
 
 /** What detection concluded. `reason` explains an 'unknown' tool. */
+
+// What BCC, libbpf-tools and bpftrace print when they cannot run (e.g. bcc 0.26's biolatency on kernel 6.1:
+// "cannot attach kprobe, Invalid argument" and a traceback). bpftrace's RLIMIT_MEMLOCK "ERROR:" is chatter.
+const TOOL_ERROR = /^Traceback \(most recent call last\)|cannot attach (kprobe|uprobe|tracepoint)|failed to attach|is not traceable|Unable to find kernel headers|^ERROR: (?!.*RLIMIT)/;
 export interface Detection {
   tool: ToolName;
   flavor: Flavor;
@@ -48,6 +52,8 @@ export class Detector {
   private labelTool: ToolName | undefined;
   private pendingBtHist: string | null = null;
   private sawBccHistWithoutBanner = false;
+  /** the first line that reads as the tool failing (a Python traceback, a probe that would not attach) */
+  private toolError: string | null = null;
   private readonly stacks = createStackBlockReader();
   private decided: Detection | null = null;
 
@@ -59,6 +65,7 @@ export class Detector {
   push(rawLine: string): Detection | null {
     if (this.decided) return this.decided;
     const line = stripCtrlC(rawLine);
+    if (!this.toolError && TOOL_ERROR.test(line)) this.toolError = line.trim().slice(0, 200);
     const d = this.examine(line);
     if (d) this.decided = this.withChatter(d);
     return this.decided;
@@ -73,7 +80,9 @@ export class Detector {
     }
     const reason = this.sawBccHistWithoutBanner
       ? "log2 histogram without a banner or section label: cannot tell which tool printed it (keep the 'Tracing ...' line)"
-      : 'no known tool header, banner or output shape found';
+      : this.toolError
+        ? `the file holds the tool's error, not its output ("${this.toolError}"): run the tool your lab host supports (\`labctl lab tools\`)`
+        : 'no known tool header, banner or output shape found';
     return (this.decided = { tool: 'unknown', flavor: this.chatter ?? 'unknown', reason });
   }
 

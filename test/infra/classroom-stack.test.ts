@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,7 +121,11 @@ describe('the example classroom stack', () => {
     expect(userDataOf(json, 'dara/ubuntu-24.04')).toContain(`ssh_authorized_keys:\n  - ${c.learners[3].sshPublicKey}\n  - ${c.instructor!.sshPublicKey}\n`);
     expect(ana).toContain(`content: |\n      ${EXPIRES.getTime() / 1000}\n`);
     expect(ana.indexOf('labctl-expire.timer')).toBeLessThan(ana.indexOf('- /usr/local/lib/labctl/labctl-boot.sh'));
-    expect(ana).toContain('  - - /usr/local/lib/labctl/labctl-boot.sh\n    - no\n    - us-east-1\n    - amd64\n');
+    expect(ana).toContain('  - - /usr/local/lib/labctl/labctl-boot.sh\n    - "no"\n    - us-east-1\n    - amd64\n');
+    // as cloud-init reads it (PyYAML, YAML 1.1: a plain `no` is false, a plain 0644 is octal 420)
+    const asCloudInit = parseYaml(ana.replace(/^#cloud-config\n/, ''), { version: '1.1' }) as { runcmd: unknown[][]; write_files: { permissions: unknown }[] };
+    expect(asCloudInit.runcmd[2]).toEqual(['/usr/local/lib/labctl/labctl-boot.sh', 'no', 'us-east-1', 'amd64']);
+    expect(asCloudInit.write_files.every((f) => f.permissions === '0644' || f.permissions === '0755')).toBe(true);
     expect(vm.user_data).toBe('${each.value.user_data_head}${local.user_data_common}');
     // the scripts' own ${...} reach the VM as written, not as terraform interpolation
     expect(json.locals.user_data_common).toContain('$${LABCTL_STATE_DIR:-/var/lib/labctl}');
@@ -199,7 +204,7 @@ describe('stack variants', () => {
     ]);
     expect(JSON.stringify(json.resource)).not.toContain('GetParameter');
     expect(json.resource).not.toHaveProperty('aws_iam_role_policy_attachment');
-    expect(userDataOf(json, 'ana/ubuntu-24.04')).toContain('    - yes\n    - eu-west-1\n');
+    expect(userDataOf(json, 'ana/ubuntu-24.04')).toContain('    - "yes"\n    - eu-west-1\n');
     expect(json.resource).not.toHaveProperty('aws_budgets_budget');
   });
 

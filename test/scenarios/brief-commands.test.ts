@@ -64,4 +64,16 @@ describe('learner-brief commands (labctl:cmd markers)', () => {
     expect(all.filter((c) => runsOn(c, VM)).some((c) => c.os === 'rhel')).toBe(false);
     expect(all.filter((c) => runsOn(c, VM)).some((c) => c.command.includes('-bpfcc'))).toBe(true);
   });
+
+  it('os=ubuntu rows run on Ubuntu only; os=debian rows on Debian and Ubuntu (biolatency-bpfcc cannot attach on Debian 12)', () => {
+    const fsync = briefCommands('fsync-latency');
+    const bccBio = fsync.find((c) => c.command.includes('biolatency-bpfcc'));
+    expect(bccBio?.os).toBe('ubuntu');
+    expect(runsOn(bccBio!, VM)).toBe(false);
+    expect(runsOn(bccBio!, { ...VM, os: 'ubuntu' })).toBe(true);
+    const debianRows = fsync.filter((c) => c.os === 'debian');
+    expect(debianRows.length).toBeGreaterThan(0);
+    expect(debianRows.every((c) => runsOn(c, { ...VM, os: 'ubuntu' }) === runsOn(c, VM))).toBe(true);
+    expect(fsync.filter((c) => c.os === 'rhel').some((c) => runsOn(c, { ...VM, os: 'ubuntu' }))).toBe(false);
+  });
 });

@@ -67,7 +67,11 @@ describe.skipIf(skip)('cloud-init user data of a classroom seat (NoCloud seed, D
       expect(wait.stdout).toMatch(/status: error/);
     }
     expect(ready, wait.stdout).toMatchObject({ status: 'ready', step: 'done' });
-    const tools = await sh('command -v bpftrace execsnoop-bpfcc; test -d /lib/modules/$(uname -r)/build && echo headers');
+    // cloud-init's own schema check: a value PyYAML reads differently (a plain `no` is false) is an error here
+    const schema = await sh('cloud-init schema --system 2>&1; echo "exit=$?"');
+    expect(schema.stdout, schema.stdout).toMatch(/exit=0\s*$/);
+    // one name per `command -v`: dash (sh on Debian) looks up only the first of several
+    const tools = await sh('for c in bpftrace execsnoop-bpfcc; do command -v $c; done; test -d /lib/modules/$(uname -r)/build && echo headers');
     expect(tools.stdout).toMatch(/bpftrace[\s\S]*execsnoop-bpfcc[\s\S]*headers/);
   });
 

@@ -32,4 +32,21 @@ describe('detection of real lab-host captures (Debian 12 VM)', () => {
     const c = parseCaptureText(folded, 'offcputime.folded');
     expect([c.tool, c.flavor]).toEqual(['offcputime', 'bcc']);
   });
+
+  it('BCC ext4slower-bpfcc from the VM: bcc fsslower, fsyncs (T=S) of ledger.wal dominate the slow operations', () => {
+    const c = parseCaptureText(fixture('captures/ext4slower-bcc-vm-fsyncapp.txt'), 'fsslower.txt');
+    expect([c.tool, c.flavor]).toEqual(['fsslower', 'bcc']);
+    const s = JSON.stringify(c.summary);
+    expect(s).toContain('ledger.wal');
+  });
+
+  it('a tool that could not attach (biolatency-bpfcc on 6.1) is reported as the tool\'s error, not as unknown output', () => {
+    const c = parseCaptureText(fixture('captures/biolatency-bcc-vm-attachfail.txt'), 'biolatency.txt');
+    expect(c.tool).toBe('unknown');
+    const reason = (x: typeof c) => (x.tool === 'unknown' ? x.summary.reason : '');
+    expect(reason(c)).toMatch(/tool's error.*cannot attach kprobe/);
+    // bpftrace's RLIMIT_MEMLOCK ERROR line is chatter, not a failure
+    const chatter = parseCaptureText('ERROR: failed to set RLIMIT_MEMLOCK\nno data here\n', 'x.txt');
+    expect(reason(chatter)).not.toMatch(/tool's error/);
+  });
 });
