@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learnerKey } from '../../grader/provenance/key.ts';
+import { SealedManifestSchema, sealedSeedMatches } from '../../grader/sealed-manifest.ts';
 import { parseInventory } from '../../labs/fanout/inventory.ts';
 import { deriveSeed } from '../../scenarios/variants.ts';
 import { hasCommand, isRoot, skipUnlessRequired } from '../support/live.ts';
@@ -88,7 +89,10 @@ describe.skipIf(skipUnlessRequired(missing))('one lab per host, also when two in
     expect(lost[0].error!.hint).toMatch(new RegExp(`are the same machine: give ${loser} a host of their own; .*--replace-other-learner`));
     // the winner's lab and key are intact: the refused inject wrote nothing
     expect(readFileSync(join(stateDir, 'learner.key'), 'utf8')).toBe(`${learnerKey(secret, winner)}\n`);
-    expect(JSON.parse(readFileSync(join(stateDir, 'offcpu-lock', 'lab-manifest.json'), 'utf8'))).toMatchObject({ learner: winner, seed: deriveSeed(secret, winner, 'offcpu-lock') });
+    // the host keeps the sealed manifest: the winner's seed only as a hash
+    const kept = SealedManifestSchema.parse(JSON.parse(readFileSync(join(stateDir, 'offcpu-lock', 'lab-manifest.json'), 'utf8')));
+    expect(kept.learner).toBe(winner);
+    expect(sealedSeedMatches(kept, deriveSeed(secret, winner, 'offcpu-lock'))).toBe(true);
     expect(readFileSync(join(stateDir, 'owner'), 'utf8')).toBe(`${winner}\t${addr(winner)}\n`);
   }, 120_000);
 
