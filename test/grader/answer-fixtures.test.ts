@@ -26,7 +26,7 @@ const LabelledAnswer = z.strictObject({
   text: AnswerText,
   label: z.enum(['right', 'partial', 'wrong', 'review']),
   why: z.string().min(3),
-  capture: z.string().regex(/^scenarios\/[a-z-]+\/examples\/[A-Za-z0-9._-]+$/).optional(),
+  capture: z.string().regex(/^(scenarios\/[a-z-]+\/examples|test\/fixtures\/answers\/[a-z-]+\/captures)\/[A-Za-z0-9._-]+$/).optional(),
 });
 const KeyFile = z.strictObject({
   scenario: z.enum(SCENARIOS),
@@ -97,7 +97,9 @@ describe('labelled answer fixtures (shape only)', () => {
             for (const a of data.answers) {
               expect(a.id.startsWith(`${scenario.split('-').map((w) => w[0]).join('')}-${key}-`), `${where}: id ${a.id}`).toBe(true);
               if (a.capture) {
-                expect(a.capture.startsWith(`scenarios/${scenario}/examples/`), `${where}: ${a.id}: capture of another scenario`).toBe(true);
+                // an example submission of the scenario, or a capture kept with the labelled set
+                const own = [`scenarios/${scenario}/examples/`, `test/fixtures/answers/${scenario}/captures/`];
+                expect(own.some((p) => a.capture!.startsWith(p)), `${where}: ${a.id}: capture of another scenario`).toBe(true);
                 const folder = join(REPO, a.capture);
                 expect(existsSync(folder) && statSync(folder).isDirectory(), `${where}: ${a.id}: capture folder ${a.capture}`).toBe(true);
               }
