@@ -69,12 +69,35 @@ printed() {
   { read -r l1; read -r l2; } < "$o" 2>/dev/null
   case "$l1" in '' | 'Attaching '*) [ -n "$l2" ] || ${wroteFile} ;; *) true ;; esac
 }
-attached() { ls -l "/proc/$1/fd" 2>/dev/null | grep -qE 'anon_inode:(\[perf_event\]|bpf_link|\[bpf_link\])'; }
-# CPU ticks (utime + stime) the tool has used so far: progress while it is silent
+# The tool and every process under it: a brief's command runs as \`sh -c 'sudo TOOL | tee FILE'\`, and it is
+# the tool deep in that tree that compiles (CPU) and holds the probes, not the shell.
+tree() {
+  todo="$1" all=
+  while :; do
+    set -- $todo
+    [ $# -gt 0 ] || break
+    q=$1; shift; todo="$*"
+    all="$all $q"
+    kids=; read -r kids < "/proc/$q/task/$q/children" 2>/dev/null
+    todo="$todo $kids"
+  done
+  echo $all
+}
+attached() {
+  for q in $(tree "$1"); do
+    ls -l "/proc/$q/fd" 2>/dev/null | grep -qE 'anon_inode:(\[perf_event\]|bpf_link|\[bpf_link\])' && return 0
+  done
+  return 1
+}
+# CPU ticks (utime + stime) the tool's tree has used so far: progress while it is silent
 cpu() {
-  line=; read -r line < "/proc/$1/stat" 2>/dev/null || { echo 0; return; }
-  set -- \${line##*) }
-  echo $(( \${12:-0} + \${13:-0} ))
+  sum=0
+  for q in $(tree "$1"); do
+    line=; read -r line < "/proc/$q/stat" 2>/dev/null || continue
+    set -- \${line##*) }
+    sum=$(( sum + \${12:-0} + \${13:-0} ))
+  done
+  echo $sum
 }
 waited=0 ready= since= busy=0 ticks=0
 while alive "$t"; do

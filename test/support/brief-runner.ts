@@ -51,9 +51,22 @@ function parseFiles(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * A Python traceback that ends in KeyboardInterrupt or BrokenPipeError is what Ctrl-C itself leaves: a second
+ * interrupt while BCC detaches its probes (seconds under emulation), or `| tee` gone before the tool's last
+ * write. It says nothing about the tool working, so a run stopped with Ctrl-C is not failed for it.
+ */
+export function withoutInterruptTracebacks(stderr: string): string {
+  return stderr
+    .replace(/^Traceback \(most recent call last\):\n(?:[ \t].*\n|During handling.*\n|\n|Traceback.*\n)*?(?:KeyboardInterrupt|BrokenPipeError)\b.*(?:\n|$)/gm, '')
+    .replace(/^Exception ignored in:.*\n(?:[ \t].*\n)*(?:KeyboardInterrupt|BrokenPipeError)\b.*(?:\n|$)/gm, '')
+    .replace(/^During handling of the above exception, another exception occurred:\n\n?/gm, '');
+}
+
 /** Why a run counts as failed: an error line, a bad exit, or nothing printed (stdout or files). */
 export function briefProblem(r: Omit<BriefRun, 'problem'>): string | null {
-  const all = [r.stderr, r.stdout, ...Object.values(r.files)].join('\n');
+  const stderr = r.cmd.untilCtrlC ? withoutInterruptTracebacks(r.stderr) : r.stderr;
+  const all = [stderr, r.stdout, ...Object.values(r.files)].join('\n');
   const fatal = fatalLine(all);
   if (fatal) return `error: ${fatal}`;
   if (!r.cmd.untilCtrlC && r.exitCode !== 0) return `exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' / ')}`;
