@@ -1,4 +1,4 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeAtomic } from '../../grader/batch/output-files.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -226,7 +226,7 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       let copy: string | undefined;
       if (host.transport.remote || o.out) {
         copy = resolve(o.out ?? MANIFEST_FILE);
-        await writeAtomically(copy, `${JSON.stringify(r.manifest, null, 2)}\n`);
+        await writeAtomic(copy, `${JSON.stringify(r.manifest, null, 2)}\n`);
       }
       if (o.json) return print(JSON.stringify({ ...r.state, seed, already: r.already, manifestCopy: copy, ...(keyPath ? { learnerKey: keyPath } : {}) }, null, 2));
       print(
@@ -348,17 +348,6 @@ Progress goes to stderr: live rows in a terminal, timestamped lines when piped o
       }
       process.exitCode = c.visible ? 0 : 1;
     });
-}
-
-/** Write, then rename: a manifest a grader reads is whole or absent. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
 }
 
 /** The fan-out summary, then where the bundles are and the next step. */
