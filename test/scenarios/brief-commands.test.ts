@@ -20,7 +20,7 @@ describe('learner-brief commands (labctl:cmd markers)', () => {
     const md = [
       '| host | command |',
       '|---|---|',
-      '| Ubuntu | `sudo execsnoop-bpfcc -t \\| tee x.txt` <!-- labctl:cmd os=debian needs=bcc stop=ctrl-c --> |',
+      '| Ubuntu | `sudo execsnoop-bpfcc -t \\| tee -i x.txt` <!-- labctl:cmd os=debian needs=bcc stop=ctrl-c --> |',
       'Optionally `sudo profile-bpfcc 10 > p.txt` <!-- labctl:cmd os=debian needs=bcc --> shows it.',
       '```bash labctl:cmd os=any',
       'uptime   # load',
@@ -35,7 +35,7 @@ describe('learner-brief commands (labctl:cmd markers)', () => {
     ].join('\n');
     const c = extractBriefCommands(md, 'X.md');
     expect(c.map((x) => [x.line, x.command, x.os, x.needs, x.untilCtrlC])).toEqual([
-      [3, 'sudo execsnoop-bpfcc -t | tee x.txt', 'debian', ['bcc'], true],
+      [3, 'sudo execsnoop-bpfcc -t | tee -i x.txt', 'debian', ['bcc'], true],
       [4, 'sudo profile-bpfcc 10 > p.txt', 'debian', ['bcc'], false],
       [6, 'uptime   # load', 'any', [], false],
       [7, "sudo bpftrace -e 'a {\nb }' > h.txt", 'any', [], false],

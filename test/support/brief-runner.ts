@@ -96,10 +96,9 @@ export async function runBriefCommand(t: Transport, dir: string, cmd: BriefComma
 }
 
 /**
- * Runs every command of a scenario's brief written for this kind of host, in order. With `bccLane`, the BCC
- * commands run in their own folder (`DIR-bcc`), side by side with the others: each compiles for a minute
- * or more under emulation on one CPU while the other lane's tools run; no brief command reads a file a
- * BCC command wrote (the alternatives each write their own). Results come back in the brief's order.
+ * Runs every command of a scenario's brief written for this kind of host, in order and one at a time, as a
+ * learner types them (a BCC compile beside a system-wide capture takes the fault's CPU and adds execs of its
+ * own), in one folder: later commands read what earlier ones wrote.
  */
 export async function runBrief(
   t: Transport,
@@ -108,19 +107,12 @@ export async function runBrief(
   dir: string,
   values: { pid?: number; ppid?: number },
   onRun?: (r: BriefRun) => void,
-  opts: { bccLane?: boolean } = {},
 ): Promise<BriefRun[]> {
-  const cmds = briefCommands(scenario).filter((c) => runsOn(c, host));
-  const inLane = (c: BriefCommand) => Boolean(opts.bccLane) && c.needs.includes('bcc');
-  const lane = async (list: BriefCommand[], where: string): Promise<BriefRun[]> => {
-    const out: BriefRun[] = [];
-    for (const cmd of list) {
-      const r = await runBriefCommand(t, where, cmd, fillPlaceholders(cmd.command, values));
-      onRun?.(r);
-      out.push(r);
-    }
-    return out;
-  };
-  const runs = (await Promise.all([lane(cmds.filter((c) => !inLane(c)), dir), lane(cmds.filter(inLane), `${dir}-bcc`)])).flat();
-  return runs.sort((a, b) => a.cmd.line - b.cmd.line);
+  const out: BriefRun[] = [];
+  for (const cmd of briefCommands(scenario).filter((c) => runsOn(c, host))) {
+    const r = await runBriefCommand(t, dir, cmd, fillPlaceholders(cmd.command, values));
+    onRun?.(r);
+    out.push(r);
+  }
+  return out;
 }

@@ -65,3 +65,18 @@ export function timing(label: string, ms: number): void {
 export function readRunFile(run: string, name: string): string {
   return readFileSync(join(run, name), 'utf8');
 }
+
+/**
+ * Which part of the suite runs (LABCTL_VM_PHASE). `.ci/run` runs `host` (lab setup, lab probe, the
+ * cloud-init seat VM: mostly BCC compiling under emulation) beside `npm test`, and `scenarios` (the faults,
+ * on the host that phase set up) after it; by hand the default `all` runs both, in that order.
+ */
+export type VmPhase = 'host' | 'scenarios' | 'all';
+
+export function vmPhase(): VmPhase {
+  const p = process.env.LABCTL_VM_PHASE ?? 'all';
+  if (p !== 'host' && p !== 'scenarios' && p !== 'all') throw new Error(`LABCTL_VM_PHASE=${p}: expected host, scenarios or all`);
+  return p;
+}
+
+export const runsInPhase = (part: Exclude<VmPhase, 'all'>): boolean => vmPhase() === 'all' || vmPhase() === part;

@@ -7,7 +7,7 @@ import { loadClassroomOrThrow } from '../../infra/load-classroom.ts';
 import { EXPIRES_FILE, READY_FILE, renderUserData } from '../../infra/user-data.ts';
 import { shq } from '../../labs/shell.ts';
 import { hasCommand, skipUnlessRequired } from '../support/live.ts';
-import { timing, vmSsh } from '../support/vm.ts';
+import { runsInPhase, timing, vmSsh } from '../support/vm.ts';
 
 /**
  * The classroom VMs' cloud-init for real: the user data the stack renders for a seat (infra/user-data.ts,
@@ -23,7 +23,7 @@ const skip = skipUnlessRequired(why);
 // the login user cloud-init creates on Debian cloud images: the seat's keys land in its authorized_keys
 const USER = 'debian';
 
-describe.skipIf(skip)('cloud-init user data of a classroom seat (NoCloud seed, Debian 12 VM)', () => {
+describe.runIf(!skip && runsInPhase('host'))('cloud-init user data of a classroom seat (NoCloud seed, Debian 12 VM)', () => {
   const run = mkdtempSync(join(tmpdir(), 'labctl-vm-cloudinit-'));
   // as the login user, through sudo: what an instructor does (root's key is disabled by cloud-init)
   const sh = (cmd: string, ms?: number) => vmSsh(run, `sudo -n sh -c ${shq(cmd)}`, ms);
