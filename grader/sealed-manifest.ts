@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Scenario } from '../scenarios/schema.ts';
-import type { FactValue, Facts, LabManifest } from './manifest.ts';
+import { FactValueSchema, ManifestBase, type FactValue, type Facts, type LabManifest } from './manifest.ts';
 
 /**
  * What a lab host may keep instead of the plaintext answer key: a sealed manifest. Facts that vary per
@@ -21,13 +21,9 @@ const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 
 export const SealedManifestSchema = z
   .object({
-    scenario: z.string().min(1),
-    learner: z.string().min(1).optional(),
-    host: z.string().min(1).optional(),
-    createdAt: z.string().datetime({ offset: true }),
-    expiresAt: z.string().datetime({ offset: true }),
+    ...ManifestBase,
     /** facts shared by every lab of the scenario, in the clear */
-    shared: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    shared: z.record(z.string(), FactValueSchema),
     sealed: z
       .object({
         salt: z.string().regex(/^[0-9a-f]{16,128}$/, 'hex'),

@@ -1,4 +1,4 @@
-import { writeFile, rename } from 'node:fs/promises';
+import { writeAtomic } from '../../core/write-atomic.ts';
 import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { gradeSubmission } from '../../grader/grade.ts';
@@ -20,12 +20,10 @@ export function exitCodeFor(report: { gradable: boolean; passed: boolean }): num
   return report.passed ? 0 : 1;
 }
 
-/** Writes next to the target then renames, so a reader never sees half a report. */
+/** Writes the report whole (core/write-atomic.ts), or says why it could not. */
 export async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
+    await writeAtomic(file, text);
   } catch (err) {
     throw new LabctlError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check that the folder exists and is writable');
   }

@@ -1,4 +1,4 @@
-import { writeAtomic } from '../../grader/batch/output-files.ts';
+import { writeAtomic } from '../../core/write-atomic.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';

@@ -3,11 +3,12 @@
  * grades/overrides.yaml into `accepted:` claim keys in the scenario, so the next class is graded
  * automatically.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { LabctlError } from '../../core/errors.ts';
+import { writeAtomic } from '../../core/write-atomic.ts';
 import { learnAccepted, planLearning, readReviewCsv } from '../../grader/batch/learn.ts';
 import { describeEntry, readOverrides } from '../../grader/batch/overrides.ts';
 import { formatPath, formatProblem, parseYamlSource } from '../../grader/yaml-source.ts';
@@ -60,9 +61,7 @@ export async function learnFromOverrides(flags: LearnFlags): Promise<LearnReport
     lines.push(`dry run: ${shown} not written`);
     return { file, written: false, lines };
   }
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, result.text);
-  await rename(tmp, file);
+  await writeAtomic(file, result.text);
   lines.push(`wrote ${shown}: the next batch grades these answers without review`);
   return { file, written: true, lines };
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
 
 /**
- * Names and writes of the batch's output files. A learner id or entry name is the learner's choice (any
+ * Names of the batch's output files. A learner id or entry name is the learner's choice (any
  * length, any bytes), so it never becomes a file name as is: a short safe slug for people to read, plus a
  * hash of the exact text so two ids that slug alike never share a file.
  */
@@ -32,14 +31,3 @@ export function reportStem(learner: string, scenario: string, entry: string, use
   return stem;
 }
 
-/** Writes to a temp name beside `file`, then renames: readers see the old file or the whole new one. */
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}

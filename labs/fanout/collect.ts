@@ -1,5 +1,6 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeAtomic } from '../../core/write-atomic.ts';
 import { SCENARIO_IDS, type ScenarioId } from '../../scenarios/variants.ts';
 import { LabError } from '../errors.ts';
 import type { LabHost } from '../host.ts';
@@ -67,16 +68,6 @@ async function fetchBytes(lab: LabHost, command: string, what: string): Promise<
   return Buffer.from(r.stdout.trim(), 'base64');
 }
 
-/** Writes next to the target, then renames: a bundle the grader reads is whole or absent. */
-async function writeWhole(file: string, bytes: Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
 
 export interface CollectSummary {
   bundles: { scenario: ScenarioId; from: string; file: string; bytes: number }[];
@@ -111,7 +102,7 @@ export async function collectFrom(lab: LabHost, who: Pick<FanoutHost, 'learner' 
   for (const b of bundles) {
     const bytes = await fetchBytes(lab, `cat ${shq(b.path)}`, `reading ${b.path}`);
     const file = join(out, bundleCopyName(who, b.scenario));
-    await writeWhole(file, bytes);
+    await writeAtomic(file, bytes);
     summary.bundles.push({ scenario: b.scenario, from: b.path, file, bytes: bytes.length });
   }
   if (o.captures) {
@@ -120,7 +111,7 @@ export async function collectFrom(lab: LabHost, who: Pick<FanoutHost, 'learner' 
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const tarFile = `${dir}.tar.gz`;
-    await writeWhole(tarFile, bytes);
+    await writeAtomic(tarFile, bytes);
     const { extract } = await import('tar');
     await extract({ file: tarFile, cwd: dir });
     await rm(tarFile, { force: true });
