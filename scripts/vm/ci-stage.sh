@@ -7,9 +7,9 @@
 #   scripts/vm/ci-stage.sh host RUN_DIR        the suite's host phase: lab setup, lab probe, the cloud-init VM
 #   scripts/vm/ci-stage.sh scenarios RUN_DIR   the suite's scenarios phase (every fault), then stop the VM
 #   scripts/vm/ci-stage.sh test RUN_DIR        both phases, then stop the VM
-# .ci/run runs `prepare` and then `host` in the background, niced, while `npm test` runs: both are mostly
-# waiting (downloads, BCC compiling under emulation) and fit in its time; `scenarios` runs after it, alone,
-# because the faults' evidence (exec rates, run-queue latency) must not share the CPU with the other tests.
+# .ci/run (with LABCTL_CI_VM=1) runs `prepare` in the background while `npm test` runs, then `test` alone: the
+# faults' evidence (exec rates, run-queue latency) must not share the CPU. A developer can run `host` once and
+# `scenarios` again and again against the same VM (LABCTL_VM_RUN=RUN_DIR npm run test:vm does the same).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 what="${1:?usage: ci-stage.sh prepare|host|scenarios|test RUN_DIR}" vm_run="${2:?RUN_DIR}"
