@@ -14,6 +14,12 @@ export interface ExecsnoopLayout {
   hasComm: boolean;
   mid: MidColumn[];
   flavor: Flavor;
+  /**
+   * A time printed before the header (`0.174   TIME(s) PCOMM ...`): BCC's `-t` with stdout a pipe (`| tee`).
+   * Python holds the header in its text buffer while the first event's time goes straight to the byte
+   * buffer, so the time lands before the header and that event's row follows without one.
+   */
+  leadingTime?: string;
 }
 
 /** Where the kept columns of one row are (absolute offsets into the buffer); reused for every row. */

@@ -20,7 +20,15 @@ const PREFIXES = new Set(['TIME', 'TIME(s)', 'UID', 'TIME(ms)']);
 
 /** Recognises an execsnoop header line (any flavor), or returns null. */
 export function matchExecsnoopHeader(line: string): ExecsnoopLayout | null {
-  const columns = splitFields(line).tokens;
+  const tokens = splitFields(line).tokens;
+  // `0.174   TIME(s) PCOMM ...`: see ExecsnoopLayout.leadingTime
+  const leadingTime = tokens.length > 1 && PREFIXES.has(tokens[1]) && /^\d+(\.\d+)?$/.test(tokens[0]) ? tokens[0] : undefined;
+  const columns = leadingTime === undefined ? tokens : tokens.slice(1);
+  const layout = matchHeaderColumns(line, columns);
+  return layout && leadingTime !== undefined ? { ...layout, leadingTime } : layout;
+}
+
+function matchHeaderColumns(line: string, columns: string[]): ExecsnoopLayout | null {
   if (columns.length < 3 || columns[columns.length - 1] !== 'ARGS') return null;
   let p = 0;
   while (p < columns.length && PREFIXES.has(columns[p])) p++;
@@ -169,6 +177,8 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
   let byteLayout: ByteLayout | null = null;
   let layout: ExecsnoopLayout | null = null;
   let columns: string[] = [];
+  /** the time printed before the header, for the row right after it (ExecsnoopLayout.leadingTime) */
+  let pendingTime: string | null = null;
 
   /**
    * One line of the byte fast path: true when it was read exactly as `push` would read it, false when
@@ -195,11 +205,16 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
       const header = endsWithWord(line, 'ARGS') ? matchExecsnoopHeader(line) : null;
       if (header) {
         layout = header;
+        pendingTime = header.leadingTime ?? null;
         if (columns.length === 0) columns = header.columns;
         return;
       }
       if (!layout) return;
-      const row = parseExecsnoopRow(line, layout);
+      let row = parseExecsnoopRow(line, layout);
+      if (pendingTime !== null) {
+        if (row === null && layout.prefix[0] === 'TIME(s)') row = parseExecsnoopRow(`${pendingTime} ${line}`, layout);
+        pendingTime = null;
+      }
       if (row === null) return;
       if (row === 'bad') {
         w.add(lineNo, `execsnoop row does not fit the header (${layout.columns.join(' ')})`);
@@ -220,7 +235,7 @@ export function createExecsnoopParser(): LineParser<ExecsnoopSummary> {
         const e = nl < 0 ? n : nl;
         no++;
         // `layout` is read per line: a header taken by `slow` may change it
-        if (!layout || !fastLine(buf, s, e, layout)) slow(buf, s, e, no);
+        if (!layout || pendingTime !== null || !fastLine(buf, s, e, layout)) slow(buf, s, e, no);
         if (nl < 0) return no;
         s = nl + 1;
       }

@@ -40,6 +40,18 @@ describe('detection of real lab-host captures (Debian 12 VM)', () => {
     expect(s).toContain('ledger.wal');
   });
 
+  it('BCC execsnoop -t through a pipe (`| tee`): the time printed before the header goes to the first row', () => {
+    const text = fixture('captures/execsnoop-bcc-t-tee-vm-ghostload.txt');
+    expect(text.split('\n')[0]).toMatch(/^\d+\.\d+\s+TIME\(s\)\s+PCOMM/);
+    const c = parseCaptureText(text, 'execsnoop.txt');
+    expect([c.tool, c.flavor]).toEqual(['execsnoop', 'bcc']);
+    const s = c.summary as { events: number; byComm: Record<string, number>; durationSec: number };
+    // every row but the header, the first one (no time of its own) included
+    expect(s.events).toBe(text.trim().split('\n').length - 1);
+    expect(s.byComm.curl).toBeGreaterThan(s.byComm.sleep);
+    expect(s.durationSec).toBeGreaterThan(10);
+  });
+
   it('a tool that could not attach (biolatency-bpfcc on 6.1) is reported as the tool\'s error, not as unknown output', () => {
     const c = parseCaptureText(fixture('captures/biolatency-bcc-vm-attachfail.txt'), 'biolatency.txt');
     expect(c.tool).toBe('unknown');
