@@ -1,6 +1,6 @@
 import { LabError } from './errors.ts';
 import { shq } from './shell.ts';
-import { candidatesFor, fatalLine, LESSON_TOOLS, type LessonTool, type ToolCandidate, type ToolFlavor } from './tools.ts';
+import { candidatesFor, fatalLine, LESSON_TOOLS, withoutInterruptTracebacks, type LessonTool, type ToolCandidate, type ToolFlavor } from './tools.ts';
 import type { LabHost } from './host.ts';
 import { runTool } from './tool-run.ts';
 
@@ -96,7 +96,9 @@ export function normaliseFsType(fs: string): string {
  */
 async function tryCandidate(host: LabHost, c: ToolCandidate): Promise<TryResult> {
   const run = await runTool((cmd, o) => host.transport.run(cmd, o), c.command, { readySec: c.readySec, holdSec: 0 });
-  const out = `${run.stderr}\n${run.stdout}`;
+  // ready, then our Ctrl-C: a KeyboardInterrupt traceback is the interrupt's, not the tool's
+  const stderr = run.ready && run.stopped ? withoutInterruptTracebacks(run.stderr) : run.stderr;
+  const out = `${stderr}\n${run.stdout}`;
   const fatal = fatalLine(out);
   const firstLine = out.split('\n').map((l) => l.trim()).find((l) => l && !/RLIMIT_MEMLOCK|failed to get syms/.test(l)) ?? '';
   const base = { command: c.command, flavor: c.flavor, readySec: run.waitedSec };

@@ -119,10 +119,14 @@ stopped=0
 if alive "$t"; then
   # late errors (an attach failing after the banner) show up in the next seconds
   if [ -n "$ready" ]; then sleep ${Math.max(2, o.holdSec)}; fi
+  # A patient learner's Ctrl-C: BCC detaches its probes and flushes its output as it exits, which takes tens
+  # of seconds under emulation; a second Ctrl-C in the meantime kills Python before the flush (nothing saved).
+  grace=60
   for sig in INT INT TERM; do
     alive "$t" || break
     stopped=1; kill -s $sig "$t" 2>/dev/null
-    n=0; while alive "$t" && [ $n -lt 15 ]; do sleep 1; n=$((n + 1)); done
+    n=0; while alive "$t" && [ $n -lt $grace ]; do sleep 1; n=$((n + 1)); done
+    grace=15
   done
   if alive "$t"; then p=; read -r p _ < "/proc/$t/task/$t/children" 2>/dev/null; [ -n "$p" ] && kill -9 "$p"; kill -9 "$t"; fi
 fi

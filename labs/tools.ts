@@ -102,3 +102,16 @@ export function fatalLine(output: string): string | null {
   for (const l of lines) if (FATAL.test(l)) return l.trim();
   return null;
 }
+
+/**
+ * A Python traceback that ends in KeyboardInterrupt or BrokenPipeError is what Ctrl-C itself leaves: the
+ * interrupt landing outside BCC's `except KeyboardInterrupt` (right after the header, or while it detaches its
+ * probes, seconds under emulation), or `| tee` gone before the tool's last write. It says nothing about the
+ * tool working, so a run we stopped with Ctrl-C is not failed for it (the probe, the brief runner).
+ */
+export function withoutInterruptTracebacks(stderr: string): string {
+  return stderr
+    .replace(/^Traceback \(most recent call last\):\n(?:[ \t].*\n|During handling.*\n|\n|Traceback.*\n)*?(?:KeyboardInterrupt|BrokenPipeError)\b.*(?:\n|$)/gm, '')
+    .replace(/^Exception ignored in:.*\n(?:[ \t].*\n)*(?:KeyboardInterrupt|BrokenPipeError)\b.*(?:\n|$)/gm, '')
+    .replace(/^During handling of the above exception, another exception occurred:\n\n?/gm, '');
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BriefCommand } from '../../scenarios/brief-commands.ts';
-import { briefProblem, withoutInterruptTracebacks } from '../support/brief-runner.ts';
+import { withoutInterruptTracebacks } from '../../labs/tools.ts';
+import { briefProblem } from '../support/brief-runner.ts';
 
 // What BCC 0.26 printed on the Debian 12 VM when stopped with Ctrl-C twice while it detached its probes,
 // through `| tee` (test/vm), and what a tool that really fails prints (biolatency-bpfcc on kernel 6.1).

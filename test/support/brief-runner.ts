@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shq } from '../../labs/shell.ts';
 import { runTool } from '../../labs/tool-run.ts';
-import { fatalLine, READY_SEC } from '../../labs/tools.ts';
+import { fatalLine, READY_SEC, withoutInterruptTracebacks } from '../../labs/tools.ts';
 import type { Transport } from '../../labs/transport.ts';
 import { extractBriefCommands, fillPlaceholders, runsOn, type BriefCommand, type HostAbilities } from '../../scenarios/brief-commands.ts';
 
@@ -49,18 +49,6 @@ function parseFiles(text: string): Record<string, string> {
     out[p.slice(0, nl)] = p.slice(nl + 1).replace(/\n$/, '');
   }
   return out;
-}
-
-/**
- * A Python traceback that ends in KeyboardInterrupt or BrokenPipeError is what Ctrl-C itself leaves: a second
- * interrupt while BCC detaches its probes (seconds under emulation), or `| tee` gone before the tool's last
- * write. It says nothing about the tool working, so a run stopped with Ctrl-C is not failed for it.
- */
-export function withoutInterruptTracebacks(stderr: string): string {
-  return stderr
-    .replace(/^Traceback \(most recent call last\):\n(?:[ \t].*\n|During handling.*\n|\n|Traceback.*\n)*?(?:KeyboardInterrupt|BrokenPipeError)\b.*(?:\n|$)/gm, '')
-    .replace(/^Exception ignored in:.*\n(?:[ \t].*\n)*(?:KeyboardInterrupt|BrokenPipeError)\b.*(?:\n|$)/gm, '')
-    .replace(/^During handling of the above exception, another exception occurred:\n\n?/gm, '');
 }
 
 /** Why a run counts as failed: an error line, a bad exit, or nothing printed (stdout or files). */
