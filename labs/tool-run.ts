@@ -5,7 +5,8 @@ import { shq } from './shell.ts';
  * it trace for a while, then Ctrl-C it (again if it swallows the first, then TERM, then KILL).
  *
  * Ready means the tool printed a line on stdout (a banner or a header; bpftrace's "Attaching N probes..."
- * does not count) or has held an attached probe (a perf event or BPF link fd) for a few seconds: folded
+ * does not count) or has held an attached probe (a perf event or BPF link fd) for a few seconds without
+ * using CPU (attaching done, waiting for Ctrl-C): folded
  * `offcputime -f` and bpftrace histograms print nothing until Ctrl-C. Nothing here depends on how fast
  * the host is: BCC compiling C for a minute on a slow VM is waited for, up to `readySec`.
  *
@@ -109,7 +110,9 @@ while alive "$t"; do
   if [ $((waited % 3)) -eq 2 ]; then
     if [ -n "$p" ] && attached "$p"; then
       [ -n "$since" ] || since=$waited
-      if [ $((waited - since)) -ge 3 ]; then ready=attached; break; fi
+      # and done: BCC attaches probe by probe (reading kallsyms between them, seconds under emulation) and
+      # may still fail on the next one, so the tool must also have stopped using CPU
+      if [ $((waited - since)) -ge 3 ] && [ $((waited - busy)) -ge 3 ]; then ready=attached; break; fi
     fi
   fi
   [ "$waited" -ge ${o.readySec} ] && break

@@ -36,4 +36,20 @@ describe('exec-rate does not depend on the host being fast', () => {
     expect(r.status).toBe('fail');
     expect(r.message).toMatch(/below the 5\/s the incident produces/);
   });
+
+  it('counts a tool\'s own polling (sleep 1, ls, grep from another parent) as other commands, and the loop\'s own sleep as a tie', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'labctl-exec-rate-pollers-'));
+    try {
+      writeFileSync(join(d, 'execsnoop.txt'), readFileSync(join(import.meta.dirname, '../../fixtures/captures/execsnoop-bcc-t-vm-labcheck-pollers.txt'), 'utf8'));
+      const check = async (culprit: string) => (await gradeCaptures(d, 'ghost-load', manifest(culprit) as never)).checks.find((c) => c.id === 'culprit-rate')!;
+      // sleep is started 102 times (42 by the loop, 60 by two pollers), curl 84 times, all by the loop
+      const curl = await check('curl');
+      expect(curl.status, curl.message).toBe('pass');
+      expect(curl.message).toMatch(/2\.1 times per second over 39\.9 s/);
+      // date: the same loop, half as often as curl: not the incident's rate
+      expect((await check('date')).status).toBe('fail');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 });
