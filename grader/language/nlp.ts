@@ -29,8 +29,12 @@ export function nlp(): Nlp {
       core: () => {
         // wink's typings leave the model's parts opaque; what is used of it is typed in packable-words.ts
         const core = (model.core as () => unknown)();
-        const words = makeWordsPackable(core as never);
-        if (startupSnapshot?.isBuildingSnapshot()) startupSnapshot.addSerializeCallback(() => words.pack());
+        // only the snapshot needs the packable store: everywhere else (batch workers) wink's own list and hash
+        // stay in place, with no proxy on every lookup
+        if (startupSnapshot?.isBuildingSnapshot()) {
+          const words = makeWordsPackable(core as never);
+          startupSnapshot.addSerializeCallback(() => words.pack());
+        }
         return core;
       },
       ner: () => ({ machines: [], transformers: [] }),

@@ -7,8 +7,8 @@
  *
  * The model stays wink's own: its `lexeme` feature keeps `list` (an accessor) and `hash` (a proxy) with the
  * reads and writes wink makes of them (wink-nlp/src/cache.js): `hash[word]`, `hash[word] = index`,
- * `list[index]`, `list.length`, `list.push(word)`. Unpacked (every process but the snapshot's), they are
- * wink's own list and hash, untouched.
+ * `list[index]`, `list.length`, `list.push(word)`, answered from wink's own list and hash until packed.
+ * Only the snapshot build installs it (nlp.ts): every other process keeps wink's list and hash as they are.
  */
 
 type Hash = Record<string, number | undefined>;

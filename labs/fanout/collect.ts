@@ -68,7 +68,6 @@ async function fetchBytes(lab: LabHost, command: string, what: string): Promise<
   return Buffer.from(r.stdout.trim(), 'base64');
 }
 
-
 export interface CollectSummary {
   bundles: { scenario: ScenarioId; from: string; file: string; bytes: number }[];
   /** the captures folder copied, when asked for */
